@@ -1,0 +1,137 @@
+import SIDNetwork
+import XCTest
+
+final class UNetRunnerTests: XCTestCase {
+    /// Full-width (32) networks and the Fuji variant against PyTorch fp32, weights regenerated
+    /// bit for bit from the synthetic formula.
+    func testSyntheticWeightCasesMatchPyTorch() throws {
+        let cases = try ParityFixtures.cases().filter { $0.weights == "synthetic" }
+        XCTAssertEqual(cases.count, 3)
+        for testCase in cases {
+            let model = SyntheticWeights.model(testCase.architecture)
+            let output = try ParityFixtures.run(model, testCase)
+            ParityFixtures.assertClose(output, try testCase.expected, testCase.name)
+        }
+    }
+
+    /// The bar for the full architecture: 16-bit PSNR >= 60 dB, no 8-bit sample off by more than 1.
+    func testQuantisedFullWidthOutputMatchesPyTorch() throws {
+        let testCase = try XCTUnwrap(ParityFixtures.cases().first { $0.name == "sony_w32_synthetic_48x64" })
+        let model = SyntheticWeights.model(testCase.architecture)
+        let runner = UNetRunner(model: model)
+        let input = try testCase.input
+        let expected = try testCase.expected
+        var rgb16 = [UInt16](repeating: 0, count: testCase.outputCount)
+        var rgb8 = [UInt8](repeating: 0, count: testCase.outputCount)
+        try input.withUnsafeBufferPointer { x in
+            try rgb16.withUnsafeMutableBufferPointer {
+                try runner.run(input: x, height: testCase.height, width: testCase.width_px, output: .rgb16($0.baseAddress!))
+            }
+            try rgb8.withUnsafeMutableBufferPointer {
+                try runner.run(input: x, height: testCase.height, width: testCase.width_px, output: .rgb8($0.baseAddress!))
+            }
+        }
+        var squared = 0.0
+        var worst8 = 0
+        var unclipped = 0
+        for (i, reference) in expected.enumerated() {
+            let clipped = min(max(reference, 0), 1)
+            if reference > 0 && reference < 1 { unclipped += 1 }
+            let d16 = Double(rgb16[i]) / 65535 - Double(clipped)
+            squared += d16 * d16
+            worst8 = max(worst8, abs(Int(rgb8[i]) - Int((clipped * 255).rounded())))
+        }
+        let psnr = 10 * log10(1 / max(squared / Double(expected.count), 1e-30))
+        XCTAssertGreaterThan(unclipped, expected.count / 2, "most of the reference lies inside [0, 1]")
+        XCTAssertGreaterThanOrEqual(psnr, 60)
+        XCTAssertLessThanOrEqual(worst8, 1)
+    }
+
+    /// Tiles with margins give the whole-image result; the image is larger than a tile in both axes
+    /// and ragged (not a multiple of 16), threads split the work.
+    func testTiledInferenceEqualsWholeImageInference() throws {
+        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
+        let model = SyntheticWeights.model(architecture)
+        let height = 301, width = 517
+        var state: UInt64 = 7
+        let input = (0..<4 * height * width).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        func run(maxTile: Int, threads: Int) throws -> [Float] {
+            let runner = UNetRunner(model: model, threads: threads, maxTile: maxTile)
+            var output = [Float](repeating: .nan, count: 12 * height * width)
+            try input.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer {
+                    try runner.run(input: x, height: height, width: width, output: .float($0.baseAddress!))
+                }
+            }
+            return output
+        }
+        XCTAssertGreaterThan(TilePlan(height: height, width: width, maxTile: 256).tiles.count, 4)
+        let whole = try run(maxTile: 1024, threads: 1)
+        let tiled = try run(maxTile: 256, threads: 2)
+        ParityFixtures.assertClose(tiled, whole, "tiled vs whole")
+    }
+
+    /// An output pixel does not depend on input further than the receptive radius, so the tile margin is enough.
+    func testOutputDoesNotSeeBeyondTheReceptiveRadius() throws {
+        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
+        let runner = UNetRunner(model: SyntheticWeights.model(architecture))
+        let height = 16, width = 400
+        for x0 in [100, 117, 130] {
+            var input = [Float](repeating: 0.25, count: 4 * height * width)
+            func output() throws -> [Float] {
+                var out = [Float](repeating: 0, count: 12 * height * width)
+                try input.withUnsafeBufferPointer { x in
+                    try out.withUnsafeMutableBufferPointer {
+                        try runner.run(input: x, height: height, width: width, output: .float($0.baseAddress!))
+                    }
+                }
+                return out
+            }
+            func pixel(_ out: [Float]) -> [Float] {
+                (0..<2).flatMap { i in (0..<2).flatMap { j in (0..<3).map { c in out[((2 * 8 + i) * 2 * width + 2 * x0 + j) * 3 + c] } } }
+            }
+            let before = pixel(try output())
+            let far = x0 + UNetArchitecture.receptiveRadius + 1
+            for c in 0..<4 { for y in 0..<height { input[(c * height + y) * width + far] = 1 } }
+            XCTAssertEqual(pixel(try output()), before, "input at distance \(far - x0) changed the output at \(x0)")
+            let near = x0 + 60
+            for c in 0..<4 { for y in 0..<height { input[(c * height + y) * width + near] = 1 } }
+            XCTAssertNotEqual(pixel(try output()), before, "input at distance 60 must matter")
+        }
+    }
+
+    func testBuffersAreAllocatedOnceAndReused() throws {
+        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
+        let runner = UNetRunner(model: SyntheticWeights.model(architecture), maxTile: 256)
+        let input = [Float](repeating: 0.5, count: 4 * 250 * 270)
+        var output = [Float](repeating: 0, count: 12 * 250 * 270)
+        var sizes: [Int] = []
+        for _ in 0..<3 {
+            try input.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer {
+                    try runner.run(input: x, height: 250, width: 270, output: .float($0.baseAddress!))
+                }
+            }
+            sizes.append(runner.allocatedBytes)
+        }
+        XCTAssertEqual(Set(sizes).count, 1)
+        let first = output
+        try input.withUnsafeBufferPointer { x in
+            try output.withUnsafeMutableBufferPointer {
+                try runner.run(input: x, height: 250, width: 270, output: .float($0.baseAddress!))
+            }
+        }
+        XCTAssertEqual(output, first, "reused buffers leave nothing behind between calls")
+    }
+
+    func testWrongInputSizeIsAnError() {
+        let runner = UNetRunner(model: SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4)))
+        var out = [Float](repeating: 0, count: 48)
+        XCTAssertThrowsError(try [Float](repeating: 0, count: 5).withUnsafeBufferPointer { x in
+            try out.withUnsafeMutableBufferPointer { try runner.run(input: x, height: 2, width: 2, output: .float($0.baseAddress!)) }
+        })
+    }
+}
