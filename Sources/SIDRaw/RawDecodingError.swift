@@ -1,0 +1,73 @@
+/// Why raw bytes could not become a model input, phrased for the person who sent them.
+public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendable {
+    case emptyInput
+    /// LibRaw does not recognise the bytes; `detectedFormat` names what they look like when that is recognisable.
+    case notARawFile(detectedFormat: String?, reason: String)
+    /// A recognised raw whose header or pixel data ends early or does not make sense.
+    case truncatedOrCorrupt(reason: String)
+    /// A recognised raw whose pixel encoding LibRaw 0.20 cannot decode.
+    case undecodablePixelData(reason: String)
+    case xTransSensor
+    case monochromeSensor
+    case linearImage
+    case unsupportedColorFilter(layout: String)
+    case tooSmall(width: Int, height: Int)
+    case tooManyPixels(width: Int, height: Int, limit: Int)
+    case invalidLevels(blackLevels: [Float], whiteLevel: Float)
+    /// LibRaw itself failed (e.g. out of memory) on an input it accepted.
+    case libRawFailure(operation: String, reason: String)
+
+    /// Smallest visible side that packs to the model's minimum of 16x16 per plane.
+    public static let minimumVisibleSide = 32
+
+    public var description: String {
+        switch self {
+        case .emptyInput:
+            return "the input is empty: expected the bytes of a camera raw file"
+        case let .notARawFile(detectedFormat?, reason):
+            return "the input is \(detectedFormat), not a camera raw file LibRaw can read (LibRaw: \(reason)); "
+                + "send the camera's raw file (for example ARW, CR2, NEF or DNG)"
+        case let .notARawFile(nil, reason):
+            return "the input is not a camera raw file LibRaw can read (LibRaw: \(reason)); "
+                + "send the camera's raw file (for example ARW, CR2, NEF or DNG)"
+        case let .truncatedOrCorrupt(reason):
+            return "the raw file is truncated or corrupt: \(reason)"
+        case let .undecodablePixelData(reason):
+            return "LibRaw 0.20 cannot decode this raw's pixel data (\(reason)); the camera or its compression "
+                + "mode is not supported"
+        case .xTransSensor:
+            return "this is a Fuji X-Trans raw (6x6 colour filter): Fuji X-Trans raws need the Fuji model; "
+                + "only 2x2 Bayer raws are supported"
+        case .monochromeSensor:
+            return "this raw has no colour filter (a monochrome sensor); the model needs a 2x2 Bayer raw"
+        case .linearImage:
+            return "this raw is already demosaiced (a linear DNG or similar, with full colour at every pixel); "
+                + "the model needs the original Bayer mosaic"
+        case let .unsupportedColorFilter(layout):
+            return "the sensor's colour filter (\(layout)) is not a 2x2 RGB Bayer pattern, which the model needs"
+        case let .tooSmall(width, height):
+            return "the image is too small: its visible area is \(width)x\(height) pixels but the model needs at least "
+                + "\(Self.minimumVisibleSide)x\(Self.minimumVisibleSide) (16x16 per plane after Bayer packing)"
+        case let .tooManyPixels(width, height, limit):
+            return "the raw claims \(width)x\(height) = \(width * height) pixels, more than the limit of \(limit)"
+        case let .invalidLevels(blackLevels, whiteLevel):
+            return "the raw's levels are unusable: the white level \(whiteLevel) must be above every black level "
+                + "\(blackLevels)"
+        case let .libRawFailure(operation, reason):
+            return "LibRaw failed to \(operation): \(reason)"
+        }
+    }
+
+    /// 415 when the input is not a raw at all, 422 when it is a raw this service cannot use, 500 for LibRaw failures.
+    public var httpStatusHint: Int {
+        switch self {
+        case .emptyInput, .notARawFile:
+            return 415
+        case .truncatedOrCorrupt, .undecodablePixelData, .xTransSensor, .monochromeSensor, .linearImage,
+             .unsupportedColorFilter, .tooSmall, .tooManyPixels, .invalidLevels:
+            return 422
+        case .libRawFailure:
+            return 500
+        }
+    }
+}

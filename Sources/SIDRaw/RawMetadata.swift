@@ -1,0 +1,58 @@
+/// What a raw file says about itself, read without decoding pixels (the `sid info` view).
+public struct RawMetadata: Codable, Equatable, Sendable {
+    public var make: String
+    public var model: String
+    /// Visible (cropped) area, as LibRaw reports it.
+    public var width: Int
+    public var height: Int
+    /// The full sensor readout including masked borders.
+    public var rawWidth: Int
+    public var rawHeight: Int
+    /// "RGGB", "BGGR", "GRBG", "GBRG", "X-Trans", "monochrome", "linear", or "other" for any other filter layout.
+    public var cfa: String
+    /// Black level per position of the 2x2 cell at the visible origin: (0,0), (0,1), (1,0), (1,1).
+    public var blackLevels: [Float]
+    public var whiteLevel: Float
+    /// Seconds; 0 when the file does not say.
+    public var exposureTime: Double
+    /// 0 when the file does not say.
+    public var iso: Double
+    /// LibRaw's orientation code for display: 0 as stored, 3 rotate 180, 5 rotate 90 CCW, 6 rotate 90 CW.
+    public var flip: Int
+    /// Size of each of the four planes after Bayer packing; 0 when the sensor is not a 2x2 Bayer.
+    public var packedWidth: Int
+    public var packedHeight: Int
+
+    public init(make: String, model: String, width: Int, height: Int, rawWidth: Int, rawHeight: Int, cfa: String,
+                blackLevels: [Float], whiteLevel: Float, exposureTime: Double, iso: Double, flip: Int = 0,
+                packedWidth: Int, packedHeight: Int) {
+        self.make = make
+        self.model = model
+        self.width = width
+        self.height = height
+        self.rawWidth = rawWidth
+        self.rawHeight = rawHeight
+        self.cfa = cfa
+        self.blackLevels = blackLevels
+        self.whiteLevel = whiteLevel
+        self.exposureTime = exposureTime
+        self.iso = iso
+        self.flip = flip
+        self.packedWidth = packedWidth
+        self.packedHeight = packedHeight
+    }
+
+    // Explicit keys so the JSON is snake_case whatever encoder settings the caller uses.
+    enum CodingKeys: String, CodingKey {
+        case make, model, width, height
+        case rawWidth = "raw_width"
+        case rawHeight = "raw_height"
+        case cfa
+        case blackLevels = "black_levels"
+        case whiteLevel = "white_level"
+        case exposureTime = "exposure_time"
+        case iso, flip
+        case packedWidth = "packed_width"
+        case packedHeight = "packed_height"
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+@testable import SIDRaw
+import XCTest
+
+final class BaselineRendererTests: XCTestCase {
+    private func meanRGB(_ image: RGBImage16) -> [Double] {
+        var sums = [0.0, 0.0, 0.0]
+        for (index, value) in image.pixels.enumerated() { sums[index % 3] += Double(value) }
+        return sums.map { $0 / Double(image.width * image.height) }
+    }
+
+    func testRendersASampleAtFullSize() throws {
+        let dng = try SyntheticScene(width: 160, height: 120).makeDNG()
+        let image = try BaselineRenderer().render(dng, ratio: 50)
+        XCTAssertEqual(image.width, 160)
+        XCTAssertEqual(image.height, 120)
+        XCTAssertEqual(image.pixels.count, 160 * 120 * 3)
+        let mean = meanRGB(image).reduce(0, +) / 3
+        XCTAssertGreaterThan(mean, 5000, "a 50x brightened sample should not be black")
+        XCTAssertLessThan(mean, 65000, "a 50x brightened sample should not be white")
+    }
+
+    func testAHigherRatioIsBrighter() throws {
+        let dng = try SyntheticScene(width: 128, height: 96).makeDNG()
+        let dim = meanRGB(try BaselineRenderer().render(dng, ratio: 10))
+        let bright = meanRGB(try BaselineRenderer().render(dng, ratio: 100))
+        for channel in 0 ..< 3 {
+            XCTAssertGreaterThan(bright[channel], dim[channel] * 1.5, "channel \(channel)")
+        }
+    }
+
+    func testNeutralPatchStaysNeutralWithCameraWhiteBalance() throws {
+        // Grey in the camera's daylight proportions (AsShotNeutral), a quarter of the way to white after 4x.
+        for (make, model) in [("Acme", "Grey 1"), ("Sony", "ILCE-7SM2")] {
+            let width = 64, height = 64, black: Float = 512, white: Float = 16383
+            let pixels = (0 ..< width * height).map { index -> UInt16 in
+                let neutral: Double
+                switch CFAPattern.rggb.colour(row: index / width, col: index % width) {
+                case .red: neutral = DNGWriter.asShotNeutral[0]
+                case .green: neutral = DNGWriter.asShotNeutral[1]
+                case .blue: neutral = DNGWriter.asShotNeutral[2]
+                }
+                return UInt16((Double(black) + 0.0625 * neutral * Double(white - black)).rounded())
+            }
+            let dng = try DNGWriter.write(
+                width: width, height: height, cfa: .rggb, blackLevels: [black, black, black, black],
+                whiteLevel: white, pixels: pixels, make: make, model: model, exposureTime: 0.1, iso: 100)
+            let rgb = meanRGB(try BaselineRenderer().render(dng, ratio: 4))
+            let grey = rgb.reduce(0, +) / 3
+            for channel in 0 ..< 3 {
+                XCTAssertEqual(rgb[channel], grey, accuracy: grey * 0.03, "\(model) channel \(channel): \(rgb)")
+            }
+            // A quarter of white (0.0625 x 4) on the sRGB curve is about 0.537.
+            XCTAssertEqual(grey / 65535, 0.537, accuracy: 0.03, "\(model)")
+        }
+    }
+
+    func testRefusesWhatTheDecoderRefuses() throws {
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 64))
+        assertRawDecodingError(try BaselineRenderer().render(png, ratio: 10)) { error in
+            XCTAssertEqual(error.httpStatusHint, 415)
+        }
+        let dng = try Fixtures.dng(width: 40, height: 40)
+        assertRawDecodingError(try BaselineRenderer(maxPixels: 100).render(dng, ratio: 10)) { error in
+            XCTAssertEqual(error, .tooManyPixels(width: 40, height: 40, limit: 100))
+        }
+        for ratio: Float in [0, -1, .nan, .infinity, 1001] {
+            XCTAssertThrowsError(try BaselineRenderer().render(dng, ratio: ratio)) { error in
+                XCTAssertTrue(error is ExposureRatioError, "\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+@testable import SIDRaw
+import XCTest
+
+final class ExposureRatioTests: XCTestCase {
+    func testParsesAutoAndNumbersInRange() throws {
+        XCTAssertEqual(try ExposureRatio.parse("auto"), .auto)
+        XCTAssertEqual(try ExposureRatio.parse(" AUTO\n"), .auto)
+        XCTAssertEqual(try ExposureRatio.parse("100"), .fixed(100))
+        XCTAssertEqual(try ExposureRatio.parse("0.5"), .fixed(0.5))
+        XCTAssertEqual(try ExposureRatio.parse("1000"), .fixed(1000))
+        XCTAssertEqual(try ExposureRatio.parse("1e2"), .fixed(100))
+        XCTAssertEqual(try ExposureRatio.parse("0.001"), .fixed(0.001))
+    }
+
+    func testRejectsEverythingElseNamingTheRange() {
+        for text in ["0", "-1", "-0", "1000.5", "1001", "nan", "NaN", "inf", "-inf", "infinity", "1e400", "1e-50", "",
+                     " ", "abc", "100x", "auto2", "1,5"] {
+            XCTAssertThrowsError(try ExposureRatio.parse(text), "\"\(text)\"") { error in
+                XCTAssertEqual(error as? ExposureRatioError, .invalid(text))
+                XCTAssertTrue("\(error)".contains("greater than 0 and at most 1000"), "\(error)")
+            }
+        }
+        XCTAssertTrue("\(ExposureRatioError.invalid(String(repeating: "x", count: 500)))".count < 200)
+    }
+
+    func testAutoTargetsAMeanOfOneTenthWithinTheTrainedRange() {
+        func frame(level: Float) -> RawImage {
+            let value = UInt16((level * 1000).rounded())
+            return RawImage(width: 32, height: 32, cfa: .rggb, blackLevels: [0, 0, 0, 0], whiteLevel: 1000,
+                            pixels: Array(repeating: value, count: 32 * 32))
+        }
+        XCTAssertEqual(ExposureRatio.estimate(for: frame(level: 0.01)), 10, accuracy: 1e-4)
+        XCTAssertEqual(ExposureRatio.estimate(for: frame(level: 0.002)), 50, accuracy: 1e-3)
+        XCTAssertEqual(ExposureRatio.estimate(for: frame(level: 0)), 300)
+        XCTAssertEqual(ExposureRatio.estimate(for: frame(level: 0.5)), 1)
+        XCTAssertEqual(ExposureRatio.auto.value(for: frame(level: 0.01)), 10, accuracy: 1e-4)
+        XCTAssertEqual(ExposureRatio.fixed(7).value(for: frame(level: 0.01)), 7)
+    }
+
+    func testEstimateOnTheSyntheticScene() throws {
+        let raw = try RawDecoder().decode(try SyntheticScene(width: 256, height: 192, meanLevel: 0.004).makeDNG())
+        // A noiseless mean of 0.004 asks for about 25; noise clipped at black nudges the mean up a little.
+        XCTAssertEqual(ExposureRatio.estimate(for: raw), 25, accuracy: 2.5)
+    }
+
+    func testWarnsOnlyBeyondTheTrainedMaximum() {
+        XCTAssertEqual(ExposureRatio.trainedMaximum, 300)
+        XCTAssertNil(ExposureRatio.warning(for: 300))
+        XCTAssertNil(ExposureRatio.warning(for: 1))
+        let warning = ExposureRatio.warning(for: 301)
+        XCTAssertNotNil(warning)
+        XCTAssertTrue(warning?.contains("SID was trained with ratios up to 300; results above that are extrapolation")
+            ?? false)
+    }
+}
