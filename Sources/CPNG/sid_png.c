@@ -1,0 +1,313 @@
+#include "sid_png.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Shared by the error callback and the function that owns the setjmp: the callback records why
+// libpng gave up, then jumps back to that function's setjmp.
+typedef struct sid_png_failure {
+    sid_png_status status;
+    char *message;
+} sid_png_failure;
+
+static void sid_png_set_message(char *message, const char *text) {
+    if (message == NULL) return;
+    strncpy(message, text != NULL ? text : "unknown libpng error", SID_PNG_MESSAGE_CAPACITY - 1);
+    message[SID_PNG_MESSAGE_CAPACITY - 1] = '\0';
+}
+
+static void sid_png_on_error(png_structp png, png_const_charp text) {
+    sid_png_failure *failure = (sid_png_failure *)png_get_error_ptr(png);
+    if (failure != NULL) {
+        if (failure->status == SID_PNG_OK) failure->status = SID_PNG_LIBPNG_ERROR;
+        sid_png_set_message(failure->message, text);
+    }
+    png_longjmp(png, 1);
+}
+
+static void sid_png_on_warning(png_structp png, png_const_charp text) {
+    // Warnings (e.g. a CRC on an ancillary chunk) do not stop decoding; they are not worth a channel back.
+    (void)png;
+    (void)text;
+}
+
+static int sid_png_host_is_little_endian(void) {
+    const uint16_t probe = 1;
+    return *(const uint8_t *)&probe == 1;
+}
+
+// ---------------------------------------------------------------- encoding
+
+typedef struct sid_png_output {
+    unsigned char *data;
+    size_t size;
+    size_t capacity;
+    sid_png_failure failure;
+} sid_png_output;
+
+static void sid_png_write_to_memory(png_structp png, png_bytep bytes, size_t length) {
+    sid_png_output *output = (sid_png_output *)png_get_io_ptr(png);
+    if (length > SIZE_MAX - output->size) {
+        output->failure.status = SID_PNG_OUT_OF_MEMORY;
+        png_error(png, "the encoded PNG does not fit in memory");
+    }
+    size_t needed = output->size + length;
+    if (needed > output->capacity) {
+        size_t capacity = output->capacity > 0 ? output->capacity : 4096;
+        while (capacity < needed) {
+            capacity = capacity > SIZE_MAX / 2 ? needed : capacity * 2;
+        }
+        unsigned char *grown = (unsigned char *)realloc(output->data, capacity);
+        if (grown == NULL) {
+            output->failure.status = SID_PNG_OUT_OF_MEMORY;
+            png_error(png, "out of memory while growing the PNG output buffer");
+        }
+        output->data = grown;
+        output->capacity = capacity;
+    }
+    memcpy(output->data + output->size, bytes, length);
+    output->size = needed;
+}
+
+static void sid_png_flush_memory(png_structp png) {
+    (void)png;
+}
+
+sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
+                                  int compression_level, int filter_mask,
+                                  const char *const *text_keys, const char *const *text_values, int text_count,
+                                  unsigned char **out_data, size_t *out_size,
+                                  char message[SID_PNG_MESSAGE_CAPACITY]) {
+    if (out_data == NULL || out_size == NULL || samples == NULL || width == 0 || height == 0 ||
+        (bit_depth != 8 && bit_depth != 16) || compression_level < 0 || compression_level > 9 ||
+        text_count < 0 || (text_count > 0 && (text_keys == NULL || text_values == NULL))) {
+        sid_png_set_message(message, "invalid arguments to sid_png_encode_rgb");
+        return SID_PNG_INVALID_ARGUMENT;
+    }
+    *out_data = NULL;
+    *out_size = 0;
+
+    const size_t bytes_per_sample = (size_t)bit_depth / 8;
+    const size_t row_bytes = (size_t)width * 3 * bytes_per_sample;
+
+    // Everything written between setjmp and a longjmp lives on the heap, so no local needs to be volatile.
+    sid_png_output *output = (sid_png_output *)calloc(1, sizeof(sid_png_output));
+    png_textp texts = text_count > 0 ? (png_textp)calloc((size_t)text_count, sizeof(png_text)) : NULL;
+    if (output == NULL || (text_count > 0 && texts == NULL)) {
+        free(output);
+        free(texts);
+        sid_png_set_message(message, "out of memory while preparing the PNG encoder");
+        return SID_PNG_OUT_OF_MEMORY;
+    }
+    output->failure.status = SID_PNG_OK;
+    output->failure.message = message;
+
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &output->failure, sid_png_on_error,
+                                              sid_png_on_warning);
+    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
+    if (info == NULL) {
+        if (png != NULL) png_destroy_write_struct(&png, NULL);
+        free(output);
+        free(texts);
+        sid_png_set_message(message, "out of memory while creating the libpng writer");
+        return SID_PNG_OUT_OF_MEMORY;
+    }
+
+    if (setjmp(png_jmpbuf(png))) {
+        const sid_png_status status = output->failure.status;
+        png_destroy_write_struct(&png, &info);
+        free(output->data);
+        free(output);
+        free(texts);
+        return status == SID_PNG_OK ? SID_PNG_LIBPNG_ERROR : status;
+    }
+
+    png_set_write_fn(png, output, sid_png_write_to_memory, sid_png_flush_memory);
+    png_set_compression_level(png, compression_level);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, filter_mask);
+    png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    // png_set_sRGB_gAMA_and_cHRM would also write gAMA/cHRM; sRGB alone is what viewers honour.
+    png_set_sRGB(png, info, PNG_sRGB_INTENT_PERCEPTUAL);
+    for (int index = 0; index < text_count; index++) {
+        texts[index].compression = PNG_TEXT_COMPRESSION_NONE;
+        texts[index].key = (png_charp)text_keys[index];
+        texts[index].text = (png_charp)text_values[index];
+        texts[index].text_length = strlen(text_values[index]);
+    }
+    if (text_count > 0) png_set_text(png, info, texts, text_count);
+
+    png_write_info(png, info);
+    if (bit_depth == 16 && sid_png_host_is_little_endian()) png_set_swap(png);
+    const unsigned char *row = (const unsigned char *)samples;
+    for (uint32_t y = 0; y < height; y++) {
+        png_write_row(png, (png_const_bytep)(row + (size_t)y * row_bytes));
+    }
+    png_write_end(png, info);
+
+    png_destroy_write_struct(&png, &info);
+    free(texts);
+    *out_data = output->data;
+    *out_size = output->size;
+    free(output);
+    return SID_PNG_OK;
+}
+
+void sid_png_free(void *pointer) {
+    free(pointer);
+}
+
+// ---------------------------------------------------------------- decoding
+
+typedef struct sid_png_input {
+    const unsigned char *data;
+    size_t size;
+    size_t offset;
+    png_bytepp rows;
+    sid_png_failure failure;
+} sid_png_input;
+
+static void sid_png_read_from_memory(png_structp png, png_bytep bytes, size_t length) {
+    sid_png_input *input = (sid_png_input *)png_get_io_ptr(png);
+    if (length > input->size - input->offset) {
+        input->failure.status = SID_PNG_TRUNCATED;
+        png_error(png, "the PNG data ends before the image is complete");
+    }
+    memcpy(bytes, input->data + input->offset, length);
+    input->offset += length;
+}
+
+void sid_png_image_free(sid_png_image *image) {
+    if (image == NULL) return;
+    free(image->samples);
+    for (int index = 0; index < image->text_count; index++) {
+        free(image->texts[index].key);
+        free(image->texts[index].value);
+    }
+    free(image->texts);
+    memset(image, 0, sizeof(*image));
+}
+
+static char *sid_png_copy_bytes(const char *bytes, size_t length) {
+    char *copy = (char *)malloc(length + 1);
+    if (copy == NULL) return NULL;
+    if (length > 0) memcpy(copy, bytes, length);
+    copy[length] = '\0';
+    return copy;
+}
+
+sid_png_status sid_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
+                              sid_png_image *out_image, char message[SID_PNG_MESSAGE_CAPACITY]) {
+    if (out_image == NULL || (data == NULL && size > 0)) {
+        sid_png_set_message(message, "invalid arguments to sid_png_decode");
+        return SID_PNG_INVALID_ARGUMENT;
+    }
+    memset(out_image, 0, sizeof(*out_image));
+    if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
+        sid_png_set_message(message, "the data does not start with the PNG signature");
+        return SID_PNG_NOT_PNG;
+    }
+
+    // Everything written between setjmp and a longjmp lives on the heap, so no local needs to be volatile.
+    sid_png_input *input = (sid_png_input *)calloc(1, sizeof(sid_png_input));
+    if (input == NULL) {
+        sid_png_set_message(message, "out of memory while preparing the PNG decoder");
+        return SID_PNG_OUT_OF_MEMORY;
+    }
+    input->data = data;
+    input->size = size;
+    input->failure.status = SID_PNG_OK;
+    input->failure.message = message;
+
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &input->failure, sid_png_on_error,
+                                             sid_png_on_warning);
+    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
+    if (info == NULL) {
+        if (png != NULL) png_destroy_read_struct(&png, NULL, NULL);
+        free(input);
+        sid_png_set_message(message, "out of memory while creating the libpng reader");
+        return SID_PNG_OUT_OF_MEMORY;
+    }
+
+    if (setjmp(png_jmpbuf(png))) {
+        const sid_png_status status = input->failure.status;
+        png_destroy_read_struct(&png, &info, NULL);
+        free(input->rows);
+        free(input);
+        sid_png_image_free(out_image);
+        return status == SID_PNG_OK ? SID_PNG_LIBPNG_ERROR : status;
+    }
+
+    png_set_read_fn(png, input, sid_png_read_from_memory);
+    png_read_info(png, info);
+
+    const uint32_t width = png_get_image_width(png, info);
+    const uint32_t height = png_get_image_height(png, info);
+    if ((uint64_t)width * (uint64_t)height > max_pixels) {
+        input->failure.status = SID_PNG_TOO_LARGE;
+        png_error(png, "the PNG has more pixels than the decoder accepts");
+    }
+
+    // Palette, low-bit gray and tRNS become plain 8-bit channels, so callers see gray/gray+alpha/RGB/RGBA only.
+    png_set_expand(png);
+    const int source_depth = png_get_bit_depth(png, info);
+    if (source_depth == 16 && sid_png_host_is_little_endian()) png_set_swap(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    const int bit_depth = png_get_bit_depth(png, info);
+    const int channels = png_get_channels(png, info);
+    const size_t row_bytes = png_get_rowbytes(png, info);
+    if (height > 0 && row_bytes > SIZE_MAX / height) {
+        input->failure.status = SID_PNG_TOO_LARGE;
+        png_error(png, "the PNG is too large to hold in memory");
+    }
+    out_image->width = width;
+    out_image->height = height;
+    out_image->bit_depth = bit_depth;
+    out_image->channels = channels;
+    out_image->samples_size = row_bytes * height;
+    out_image->samples = (unsigned char *)malloc(out_image->samples_size > 0 ? out_image->samples_size : 1);
+    input->rows = (png_bytepp)malloc(sizeof(png_bytep) * (height > 0 ? height : 1));
+    if (out_image->samples == NULL || input->rows == NULL) {
+        input->failure.status = SID_PNG_OUT_OF_MEMORY;
+        png_error(png, "out of memory while allocating the decoded image");
+    }
+    for (uint32_t y = 0; y < height; y++) input->rows[y] = out_image->samples + (size_t)y * row_bytes;
+    png_read_image(png, input->rows);
+    png_read_end(png, info);
+
+    out_image->has_srgb = png_get_valid(png, info, PNG_INFO_sRGB) ? 1 : 0;
+    png_textp texts = NULL;
+    int text_count = 0;
+    png_get_text(png, info, &texts, &text_count);
+    if (text_count > 0) {
+        out_image->texts = (sid_png_text *)calloc((size_t)text_count, sizeof(sid_png_text));
+        if (out_image->texts == NULL) {
+            input->failure.status = SID_PNG_OUT_OF_MEMORY;
+            png_error(png, "out of memory while copying the PNG text chunks");
+        }
+        for (int index = 0; index < text_count; index++) {
+            const int utf8 = texts[index].compression >= PNG_ITXT_COMPRESSION_NONE;
+            const size_t length = utf8 ? texts[index].itxt_length : texts[index].text_length;
+            sid_png_text *copy = &out_image->texts[index];
+            out_image->text_count = index + 1;
+            copy->key = sid_png_copy_bytes(texts[index].key, strlen(texts[index].key));
+            copy->value = sid_png_copy_bytes(texts[index].text != NULL ? texts[index].text : "",
+                                             texts[index].text != NULL ? length : 0);
+            copy->value_length = texts[index].text != NULL ? length : 0;
+            copy->utf8 = utf8;
+            if (copy->key == NULL || copy->value == NULL) {
+                input->failure.status = SID_PNG_OUT_OF_MEMORY;
+                png_error(png, "out of memory while copying the PNG text chunks");
+            }
+        }
+    }
+
+    png_destroy_read_struct(&png, &info, NULL);
+    free(input->rows);
+    free(input);
+    return SID_PNG_OK;
+}
