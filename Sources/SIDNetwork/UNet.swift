@@ -1,3 +1,5 @@
+import SIDWeights
+
 /// A SID U-Net with its weights, laid out for the forward pass. Immutable: every worker's
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
@@ -82,24 +84,10 @@ public final class UNet: @unchecked Sendable {
         self.output = try convolution("conv10_1", architecture.width, architecture.outChannels)
     }
 
-    /// Reads the architecture from the tensors themselves: conv1_1 gives the input channels and width,
-    /// conv10_1 the output channels (12 for a 2x shuffle, 27 for 3x).
-    public static func inferArchitecture(
-        shapeOf: (String) -> [Int]?
-    ) throws -> UNetArchitecture {
-        guard let first = shapeOf("conv1_1.weight"), first.count == 4 else {
-            throw UNetError.unknownArchitecture("no 4-dimensional conv1_1.weight")
-        }
-        guard let last = shapeOf("conv10_1.weight"), last.count == 4 else {
-            throw UNetError.unknownArchitecture("no 4-dimensional conv10_1.weight")
-        }
-        let scale: Int
-        switch last[0] {
-        case 12: scale = 2
-        case 27: scale = 3
-        default: throw UNetError.unknownArchitecture("conv10_1 has \(last[0]) output channels; 12 or 27 expected")
-        }
-        guard first[0] > 0, first[1] > 0 else { throw UNetError.unknownArchitecture("conv1_1 is empty") }
-        return UNetArchitecture(inChannels: first[1], scale: scale, width: first[0])
+    /// Reads the architecture from the tensors themselves (conv1_1 gives the input channels and
+    /// width, conv10_1 the output channels) and checks that every tensor is there with its shape
+    /// and nothing else is; the error lists everything that is wrong.
+    public static func inferArchitecture(shapes: [String: [Int]]) throws -> UNetArchitecture {
+        UNetArchitecture(try SIDArchitecture.identify(shapes: shapes))
     }
 }

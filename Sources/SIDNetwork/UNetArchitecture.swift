@@ -1,61 +1,49 @@
-/// The shape of a SID U-Net: how many packed channels go in, how many come out, how wide it is.
-///
-/// The Sony model packs 2x2 Bayer cells into 4 channels and unpacks 12 channels by a 2x pixel shuffle;
-/// the Fuji model packs 6x6 X-Trans blocks into 9 channels and unpacks 27 by a 3x shuffle.
-/// `width` is the channel count of the first level (32 in the published models).
+import SIDWeights
+
+/// The shape of a SID U-Net as the forward pass sees it: which published model (Sony: 4 packed
+/// channels in, 12 out, 2x pixel shuffle; Fuji: 9 in, 27 out, 3x) at which base width (32 in the
+/// published checkpoints). Tensor names and shapes come from `SIDArchitecture`, the one description
+/// the converter and the network share.
 public struct UNetArchitecture: Equatable, Sendable, CustomStringConvertible {
-    public let inChannels: Int
-    public let scale: Int
+    public let model: SIDModel
     public let width: Int
 
-    public init(inChannels: Int, scale: Int, width: Int) {
-        self.inChannels = inChannels
-        self.scale = scale
+    public init(model: SIDModel, width: Int = SIDArchitecture.publishedWidth) {
+        self.model = model
         self.width = width
     }
 
-    public static let sony = UNetArchitecture(inChannels: 4, scale: 2, width: 32)
-    public static let fuji = UNetArchitecture(inChannels: 9, scale: 3, width: 32)
+    /// By channel counts: 4 in with scale 2 is the Sony model, 9 in with scale 3 the Fuji one.
+    public init(inChannels: Int, scale: Int, width: Int) {
+        guard let model = SIDModel(inputChannels: inChannels, outputChannels: 3 * scale * scale) else {
+            preconditionFailure("no SID model has \(inChannels) input channels and a \(scale)x shuffle")
+        }
+        self.init(model: model, width: width)
+    }
 
-    /// RGB out, spread over scale x scale sub-pixels.
-    public var outChannels: Int { 3 * scale * scale }
+    public init(_ layout: SIDArchitecture) {
+        self.init(model: layout.model, width: layout.width)
+    }
+
+    public static let sony = UNetArchitecture(model: .sony)
+    public static let fuji = UNetArchitecture(model: .fuji)
+
+    public var layout: SIDArchitecture { SIDArchitecture(model: model, width: width) }
+    public var inChannels: Int { model.inputChannels }
+    public var outChannels: Int { model.outputChannels }
+    public var scale: Int { model.scale }
 
     /// Channel count at level 1...5 of the encoder.
     public func channels(level: Int) -> Int { width << (level - 1) }
 
     public var description: String {
-        "U-Net \(inChannels) -> \(outChannels) channels, width \(width), pixel shuffle \(scale)"
+        "\(model.rawValue) U-Net, \(inChannels) -> \(outChannels) channels, width \(width), pixel shuffle \(scale)"
     }
 
     /// Every tensor the network needs, with its PyTorch name and layout.
-    public var tensorShapes: [(name: String, shape: [Int])] {
-        var shapes: [(String, [Int])] = []
-        func conv(_ name: String, _ cin: Int, _ cout: Int, kernel: Int = 3) {
-            shapes.append(("\(name).weight", [cout, cin, kernel, kernel]))
-            shapes.append(("\(name).bias", [cout]))
-        }
-        var cin = inChannels
-        for level in 1...5 {
-            let c = channels(level: level)
-            conv("conv\(level)_1", cin, c)
-            conv("conv\(level)_2", c, c)
-            cin = c
-        }
-        for level in stride(from: 4, through: 1, by: -1) {
-            let c = channels(level: level)
-            let block = 10 - level
-            shapes.append(("upv\(block).weight", [2 * c, c, 2, 2]))
-            shapes.append(("upv\(block).bias", [c]))
-            conv("conv\(block)_1", 2 * c, c)
-            conv("conv\(block)_2", c, c)
-        }
-        conv("conv10_1", width, outChannels, kernel: 1)
-        return shapes
-    }
+    public var tensorShapes: [(name: String, shape: [Int])] { layout.tensorShapes }
 
-    public var parameterCount: Int {
-        tensorShapes.reduce(0) { $0 + $1.shape.reduce(1, *) }
-    }
+    public var parameterCount: Int { layout.parameterCount }
 
     /// How far (in packed pixels) an output pixel sees into its input: 107 for every width.
     ///

@@ -2,8 +2,6 @@
 public enum UNetError: Error, CustomStringConvertible, Equatable {
     case missingTensor(String)
     case wrongShape(name: String, expected: [Int], found: [Int])
-    case unexpectedTensors([String])
-    case unknownArchitecture(String)
     case inputTooSmall(height: Int, width: Int)
     case inputShape(expected: Int, found: Int)
 
@@ -13,10 +11,6 @@ public enum UNetError: Error, CustomStringConvertible, Equatable {
             return "the weights have no tensor '\(name)', which the SID U-Net needs"
         case let .wrongShape(name, expected, found):
             return "tensor '\(name)' has shape \(found), the SID U-Net needs \(expected)"
-        case .unexpectedTensors(let names):
-            return "the weights carry tensors the SID U-Net does not use: \(names.prefix(8).joined(separator: ", "))"
-        case .unknownArchitecture(let why):
-            return "these weights are not a SID U-Net: \(why)"
         case let .inputTooSmall(h, w):
             return "a \(w)x\(h) packed image is too small for the network (at least 1x1 is needed)"
         case let .inputShape(expected, found):

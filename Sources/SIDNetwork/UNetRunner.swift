@@ -116,11 +116,10 @@ public final class UNetRunner {
             let x0 = tile.columns.core.lowerBound - tile.columns.tile.lowerBound
             let features = UnsafePointer(self.buffers.lower(1))
             let rowStride = scale * imageWidth * 3
-            let coreRows = Array(tile.rows.core)
             conv.weights.withUnsafeBufferPointer { weights in
             conv.bias.withUnsafeBufferPointer { bias in
-                self.pool.forEach(coreRows.count) { index, thread in
-                    let y = coreRows[index]
+                self.pool.forEach(tile.rows.core.count) { index, thread in
+                    let y = tile.rows.core.lowerBound + index
                     let localY = y - tile.rows.tile.lowerBound
                     let products = self.pool.scratch[thread]
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,

@@ -54,7 +54,7 @@ public struct SIDArchitecture: Equatable, Sendable {
     }
 
     /// Identifies the architecture from tensor shapes and checks every tensor, listing all that is wrong.
-    static func identify(shapes: [String: [Int]]) throws -> SIDArchitecture {
+    public static func identify(shapes: [String: [Int]]) throws -> SIDArchitecture {
         guard let first = shapes["conv1_1.weight"], first.count == 4, first[0] >= 1,
               let last = shapes["conv10_1.weight"], last.count == 4
         else {

@@ -17,9 +17,14 @@ final class UNetArchitectureTests: XCTestCase {
 
     func testArchitectureIsReadFromTensorShapes() throws {
         let shapes = Dictionary(uniqueKeysWithValues: UNetArchitecture.fuji.tensorShapes.map { ($0.name, $0.shape) })
-        XCTAssertEqual(try UNet.inferArchitecture { shapes[$0] }, .fuji)
-        XCTAssertThrowsError(try UNet.inferArchitecture { _ in nil })
-        XCTAssertThrowsError(try UNet.inferArchitecture { $0 == "conv10_1.weight" ? [13, 32, 1, 1] : shapes[$0] })
+        XCTAssertEqual(try UNet.inferArchitecture(shapes: shapes), .fuji)
+        XCTAssertThrowsError(try UNet.inferArchitecture(shapes: [:]))
+        var wrongOutput = shapes
+        wrongOutput["conv10_1.weight"] = [13, 32, 1, 1]
+        XCTAssertThrowsError(try UNet.inferArchitecture(shapes: wrongOutput))
+        var extra = shapes
+        extra["conv11.weight"] = [1]
+        XCTAssertThrowsError(try UNet.inferArchitecture(shapes: extra)) { XCTAssertTrue("\($0)".contains("conv11"), "\($0)") }
     }
 
     func testMissingOrMisshapedTensorsAreRefusedByName() {
