@@ -52,12 +52,14 @@ let package = Package(
         ]),
 
         .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw"]),
-        .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights"]),
-        .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDWeights"]),
+        .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights"], exclude: ["Fixtures"]),
+        .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDWeights"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
         .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine"]),
         .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
         .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine"]),
+        // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
+        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,39 @@
+import SIDNetwork
+import SIDRaw
+import SIDWeights
+
+/// Why an enhancement could not be made, sorted by whose fault it is.
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    /// A parameter outside what the engine accepts (HTTP 400).
+    case badParameter(String)
+    /// The bytes are not a raw file the engine reads (HTTP 415).
+    case unsupportedInput(String)
+    /// A raw file that reads but cannot be used: wrong sensor, too small, too large, cut off (HTTP 422).
+    case unusableRaw(String)
+    /// The model asked for, or needed, is not loaded.
+    case modelUnavailable(String)
+    /// The weights could not be loaded.
+    case weights(String)
+
+    public var description: String {
+        switch self {
+        case .badParameter(let text), .unsupportedInput(let text), .unusableRaw(let text),
+             .modelUnavailable(let text), .weights(let text):
+            return text
+        }
+    }
+
+    /// The HTTP status that says the same thing.
+    public var httpStatus: Int {
+        switch self {
+        case .badParameter, .modelUnavailable: return 400
+        case .unsupportedInput: return 415
+        case .unusableRaw: return 422
+        case .weights: return 500
+        }
+    }
+
+    init(_ error: RawDecodingError) {
+        self = error.httpStatusHint == 415 ? .unsupportedInput(error.description) : .unusableRaw(error.description)
+    }
+}

@@ -1,0 +1,151 @@
+import Dispatch
+import Foundation
+import SIDImage
+import SIDNetwork
+import SIDRaw
+
+/// Raw bytes in, PNG out: decode, pack, run the network, encode.
+///
+/// One per worker. It keeps a network runner per model and the output image buffers, so after the
+/// first image of the largest size nothing big is allocated again. Not thread-safe.
+public final class Enhancer {
+    public let registry: ModelRegistry
+    public let threads: Int
+    public let maxTile: Int
+    private let decoder: RawDecoder
+    private let encoder = PNGEncoder()
+    private var runners: [String: UNetRunner] = [:]
+    private var rgb8: [UInt8] = []
+    private var rgb16: [UInt16] = []
+
+    /// - Parameters:
+    ///   - threads: compute threads of this worker.
+    ///   - maxTile: largest tile edge in packed pixels (memory grows with its square).
+    ///   - maxPixels: raws with more sensor pixels are refused before their pixels are read.
+    public init(registry: ModelRegistry, threads: Int = 1, maxTile: Int = 768, maxPixels: Int = 100_000_000) {
+        self.registry = registry
+        self.threads = threads
+        self.maxTile = maxTile
+        self.decoder = RawDecoder(maxPixels: maxPixels)
+    }
+
+    /// Bytes held by the networks' buffers.
+    public var allocatedBytes: Int { runners.values.reduce(0) { $0 + $1.allocatedBytes } }
+
+    public func enhance(_ bytes: UnsafeRawBufferPointer, options: EnhanceOptions,
+                        layerTimings: LayerTimings? = nil) throws -> EnhanceResult {
+        try options.validate()
+        var timings = StageTimings()
+        var warnings: [String] = []
+
+        let raw: RawImage = try measure(&timings.decode) {
+            do { return try decoder.decode(bytes) } catch let error as RawDecodingError { throw EngineError(error) }
+        }
+        let model = try registry.choose(options.model, for: raw)
+        if model == ModelRegistry.baselineName && options.model == nil {
+            warnings.append("no SID weights are loaded: this image comes from the baseline pipeline")
+        }
+        let ratio = options.ratio.value(for: raw)
+        if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
+
+        let width: Int, height: Int
+        if model == ModelRegistry.baselineName {
+            let image = try measure(&timings.forward) {
+                do { return try BaselineRenderer().render(bytes, ratio: ratio) } catch let error as RawDecodingError { throw EngineError(error) }
+            }
+            width = image.width
+            height = image.height
+            try fill(count: image.pixels.count, bits: options.bits) { rgb8, rgb16 in
+                image.pixels.withUnsafeBufferPointer { source in
+                    if let rgb16 {
+                        rgb16.update(from: source.baseAddress!, count: source.count)
+                    } else if let rgb8 {
+                        for i in 0..<source.count { rgb8[i] = UInt8((UInt32(source[i]) * 255 + 32767) / 65535) }
+                    }
+                }
+            }
+        } else {
+            guard let network = registry.networks[model] else { throw EngineError.modelUnavailable("model '\(model)' is not loaded") }
+            let packed = measure(&timings.pack) { BayerPacker.pack(raw, ratio: ratio) }
+            let runner = runner(for: model, network)
+            let scale = network.architecture.scale
+            width = scale * packed.width
+            height = scale * packed.height
+            try measure(&timings.forward) {
+                try fill(count: width * height * 3, bits: options.bits) { rgb8, rgb16 in
+                    try packed.values.withUnsafeBufferPointer { input in
+                        let output: OutputImage = rgb16.map { .rgb16($0) } ?? .rgb8(rgb8!)
+                        try runner.run(input: input, height: packed.height, width: packed.width,
+                                       output: output, timings: layerTimings)
+                    }
+                }
+            }
+        }
+
+        let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", Self.format(ratio))]
+        let png: Data = try measure(&timings.encode) {
+            let count = width * height * 3
+            if options.bits == 16 {
+                return Data(try rgb16.withUnsafeBufferPointer {
+                    try encoder.encode(rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height, text: text)
+                })
+            }
+            return Data(try rgb8.withUnsafeBufferPointer {
+                try encoder.encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height, text: text)
+            })
+        }
+        let estimated: Bool
+        if case .auto = options.ratio { estimated = true } else { estimated = false }
+        return EnhanceResult(png: png, width: width, height: height, bits: options.bits, ratio: ratio,
+                             ratioWasEstimated: estimated, model: model, timings: timings, warnings: warnings)
+    }
+
+    public func enhance(_ bytes: Data, options: EnhanceOptions) throws -> EnhanceResult {
+        try bytes.withUnsafeBytes { try enhance($0, options: options) }
+    }
+
+    /// Runs every loaded network once on a tile-sized input, so its buffers exist before the first request.
+    public func warmUp() throws {
+        for (name, network) in registry.networks {
+            let runner = runner(for: name, network)
+            let side = min(maxTile, 256)
+            let input = [Float](repeating: 0.01, count: network.architecture.inChannels * side * side)
+            var output = [UInt8](repeating: 0, count: 3 * network.architecture.scale * network.architecture.scale * side * side)
+            try input.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer {
+                    try runner.run(input: x, height: side, width: side, output: .rgb8($0.baseAddress!))
+                }
+            }
+        }
+    }
+
+    /// A ratio as people write it: "100", "2.5".
+    public static func format(_ ratio: Float) -> String {
+        ratio == ratio.rounded() ? String(Int(ratio)) : String(format: "%.4g", ratio)
+    }
+
+    private func runner(for name: String, _ network: UNet) -> UNetRunner {
+        if let runner = runners[name] { return runner }
+        let runner = UNetRunner(model: network, threads: threads, maxTile: maxTile)
+        runners[name] = runner
+        return runner
+    }
+
+    /// Hands out the reused output buffer of the requested depth, grown when too small.
+    private func fill(count: Int, bits: Int,
+                      _ body: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt16>?) throws -> Void) throws {
+        if bits == 16 {
+            if rgb16.count < count { rgb16 = [UInt16](repeating: 0, count: count) }
+            try rgb16.withUnsafeMutableBufferPointer { try body(nil, $0.baseAddress!) }
+        } else {
+            if rgb8.count < count { rgb8 = [UInt8](repeating: 0, count: count) }
+            try rgb8.withUnsafeMutableBufferPointer { try body($0.baseAddress!, nil) }
+        }
+    }
+
+    private func measure<T>(_ seconds: inout Double, _ work: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try work()
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import SIDEngine
+
+/// Options every command that runs the engine shares.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "A converted weights file (repeatable). Default: SID_WEIGHTS, else weights/sid-sony.safetensors.")
+    var weights: [String] = []
+
+    @Option(help: "Compute threads per worker.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Largest tile edge in packed pixels; memory grows with its square (768: about 0.5 GB).")
+    var maxTile: Int = 768
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard (256...8192).contains(maxTile) else { throw ValidationError("--max-tile must be between 256 and 8192") }
+    }
+
+    func makeRegistry() throws -> ModelRegistry {
+        let location = WeightsLocation(explicit: weights)
+        if let notice = location.notice { FileHandle.standardError.write(Data("note: \(notice)\n".utf8)) }
+        do {
+            return try ModelRegistry(weightFiles: location.files)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func makeEnhancer() throws -> Enhancer {
+        Enhancer(registry: try makeRegistry(), threads: threads, maxTile: maxTile)
+    }
+}

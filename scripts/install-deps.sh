@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system libraries sid builds and runs against (Debian 12), and the tools its tests use.
+# The README, .ci/run and the Dockerfile all install through this one script.
+#   scripts/install-deps.sh          build + runtime + test tools
+#   scripts/install-deps.sh runtime  only what the built binary needs at run time
+set -euo pipefail
+runtime_packages=(libraw20 libpng16-16 libopenblas0-pthread libssl3 ca-certificates)
+build_packages=(libraw-dev libpng-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config)
+test_packages=(curl openssl python3 chromium chromium-driver python3-selenium)
+case "${1:-all}" in
+  runtime) packages=("${runtime_packages[@]}") ;;
+  build)   packages=("${build_packages[@]}") ;;
+  *)       packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+esac
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
