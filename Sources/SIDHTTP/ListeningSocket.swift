@@ -1,0 +1,89 @@
+import Glibc
+
+/// A non-blocking TCP listening socket bound to one address.
+final class ListeningSocket {
+    let fileDescriptor: Int32
+    /// The address actually bound (with the kernel-chosen port when 0 was asked for).
+    let boundAddress: SocketAddress
+
+    /// Binds `host:port` (numeric address or name; "::" listens on IPv6 and IPv4) and starts listening.
+    init(host: String, port: Int, backlog: Int32) throws {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw SocketError.addressResolution(host: host, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+
+        var lastError: Int32 = EADDRNOTAVAIL
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            candidate = info.pointee.ai_next
+            let descriptor = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard descriptor >= 0 else {
+                lastError = errno
+                continue
+            }
+            _ = SocketIO.setOption(descriptor, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            if info.pointee.ai_family == AF_INET6 {
+                // Dual stack for "::", so one listener serves IPv4 clients too.
+                _ = SocketIO.setOption(descriptor, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0)
+            }
+            if bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0,
+               listen(descriptor, backlog) == 0,
+               SocketIO.setNonBlocking(descriptor),
+               let bound = SocketAddress.of(socket: descriptor, peer: false) {
+                fileDescriptor = descriptor
+                boundAddress = bound
+                return
+            }
+            lastError = errno
+            Glibc.close(descriptor)
+        }
+        throw SocketError.bindFailed(address: SocketAddress(host: host, port: port).description, errno: lastError)
+    }
+
+    /// The outcome of one non-blocking accept.
+    enum AcceptResult {
+        case connection(fileDescriptor: Int32, remote: SocketAddress)
+        case wouldBlock
+        case failed(errno: Int32)
+    }
+
+    /// Accepts one pending connection as a non-blocking, close-on-exec socket.
+    func accept() -> AcceptResult {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        while true {
+            let descriptor = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.accept(fileDescriptor, $0, &length)
+                }
+            }
+            if descriptor >= 0 {
+                // accept4 is a GNU extension Swift's Glibc module does not export, so set the flags after the fact.
+                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+                guard SocketIO.setNonBlocking(descriptor) else {
+                    let code = errno
+                    Glibc.close(descriptor)
+                    return .failed(errno: code)
+                }
+                let remote = withUnsafePointer(to: &storage) { SocketAddress($0, length: length) }
+                return .connection(fileDescriptor: descriptor, remote: remote ?? SocketAddress(host: "unknown", port: 0))
+            }
+            switch errno {
+            case EINTR, ECONNABORTED: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: return .failed(errno: code)
+            }
+        }
+    }
+
+    func close() {
+        Glibc.close(fileDescriptor)
+    }
+}

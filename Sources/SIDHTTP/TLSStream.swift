@@ -1,0 +1,88 @@
+import COpenSSL
+import Glibc
+
+/// A ByteStream that runs a TLS server session over a non-blocking TCP socket.
+final class TLSStream: ByteStream {
+    let fileDescriptor: Int32
+    private let session: OpaquePointer
+    // Keeps the SSL_CTX alive as long as the session.
+    private let context: TLSContext
+
+    /// Creates the session and completes the handshake before `deadline`.
+    init(fileDescriptor: Int32, context: TLSContext, handshakeDeadline: Deadline) throws {
+        guard let session = SSL_new(context.context) else {
+            throw ByteStreamError.tls("SSL_new failed: \(TLSContext.drainErrors())")
+        }
+        self.fileDescriptor = fileDescriptor
+        self.session = session
+        self.context = context
+        guard SSL_set_fd(session, fileDescriptor) == 1 else {
+            throw ByteStreamError.tls("SSL_set_fd failed: \(TLSContext.drainErrors())")
+        }
+        _ = try perform(until: handshakeDeadline) { SSL_accept($0) }
+    }
+
+    deinit {
+        SSL_free(session)
+    }
+
+    func waitUntilReadable(until deadline: Deadline, interruptFD: Int32) -> SocketIO.Readiness {
+        if SSL_has_pending(session) == 1 { return .ready }
+        return SocketIO.wait(for: Int16(POLLIN), on: fileDescriptor, until: deadline, interruptFD: interruptFD)
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        let count = Int32(clamping: buffer.count)
+        return Int(try perform(until: deadline, endOfStreamResult: 0) { SSL_read($0, base, count) })
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, stallTimeout: Duration) throws {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let count = Int32(clamping: bytes.count - offset)
+            let written = try perform(until: .after(stallTimeout)) { SSL_write($0, base + offset, count) }
+            offset += Int(written)
+        }
+    }
+
+    func finishSending() {
+        // One non-blocking attempt: close_notify is a courtesy, the socket is closed either way.
+        ERR_clear_error()
+        _ = SSL_shutdown(session)
+        shutdown(fileDescriptor, Int32(SHUT_WR))
+    }
+
+    /// Runs an OpenSSL I/O call until it succeeds, waiting on the socket whenever OpenSSL asks to.
+    /// `endOfStreamResult` is returned for a clean or abrupt end of stream; nil makes that an error.
+    private func perform(until deadline: Deadline, endOfStreamResult: Int32? = nil,
+                         _ operation: (OpaquePointer) -> Int32) throws -> Int32 {
+        while true {
+            ERR_clear_error()
+            errno = 0
+            let result = operation(session)
+            if result > 0 { return result }
+            let error = SSL_get_error(session, result)
+            switch error {
+            case SSL_ERROR_WANT_READ:
+                try SocketIO.waitOrThrow(for: Int16(POLLIN), on: fileDescriptor, until: deadline)
+            case SSL_ERROR_WANT_WRITE:
+                try SocketIO.waitOrThrow(for: Int16(POLLOUT), on: fileDescriptor, until: deadline)
+            case SSL_ERROR_ZERO_RETURN:
+                if let endOfStreamResult { return endOfStreamResult }
+                throw ByteStreamError.connectionReset
+            case SSL_ERROR_SYSCALL:
+                let code = errno
+                if code == 0 || code == ECONNRESET || code == EPIPE {
+                    // A peer that closes without close_notify: an end of stream for reads, a reset otherwise.
+                    if let endOfStreamResult, code == 0 { return endOfStreamResult }
+                    throw ByteStreamError.connectionReset
+                }
+                throw ByteStreamError.ioFailed(operation: "TLS socket I/O", errno: code)
+            default:
+                throw ByteStreamError.tls(TLSContext.drainErrors())
+            }
+        }
+    }
+}
