@@ -31,7 +31,9 @@ let package = Package(
 
         .target(name: "SIDRaw", dependencies: ["CLibRaw"]),
         .target(name: "SIDWeights", dependencies: ["COpenSSL"]),
-        .target(name: "SIDNetwork", dependencies: ["CBLAS", "SIDWeights"]),
+        // The forward pass is compiled optimised even in debug builds: unoptimised, its kernels make the
+        // parity tests take minutes instead of seconds.
+        .target(name: "SIDNetwork", dependencies: ["CBLAS", "SIDWeights"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "SIDImage", dependencies: ["CPNG"]),
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDWeights", "SIDNetwork", "SIDImage"]),
         .target(name: "SIDHTTP", dependencies: [

@@ -9,10 +9,13 @@ enum Kernels {
     /// Floats of im2col a GEMM block may use; at least 256 positions are always taken.
     static let blockBudget = 1 << 20
 
+    /// Floats a Winograd block may use: enough for about a hundred 4x4 blocks of the widest layer.
+    static let winogradBudget = 4 << 20
+
     static func scratchFloats(for architecture: UNetArchitecture) -> Int {
         let widestK = architecture.channels(level: 5) * 9
         let widestUp = architecture.channels(level: 4) * 4
-        return max(blockBudget, widestK * 256, widestUp * 1024)
+        return max(blockBudget, winogradBudget, widestK * 256, widestUp * 1024)
     }
 
     /// 3x3 convolution, padding 1, bias, then LeakyReLU max(x, 0.2x).
@@ -24,6 +27,13 @@ enum Kernels {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         height: Int, width: Int, pool: ComputePool
     ) {
+        if let filters = conv.winogradFilters {
+            filters.withUnsafeBufferPointer {
+                Winograd.convolution(conv, filters: $0.baseAddress!, input: input, output: output,
+                                     height: height, width: width, pool: pool)
+            }
+            return
+        }
         let plane = height * width
         let k = conv.inChannels * 9
         let block = min(plane, max(256, pool.scratchCount / k))

@@ -4,12 +4,19 @@ import SIDWeights
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
     /// A 3x3 (or 1x1) convolution as a GEMM: `weights` is [cout][cin * k * k], PyTorch's own layout.
+    /// 3x3 convs with enough input channels also carry their Winograd-domain filters.
     struct Convolution {
         let inChannels: Int
         let outChannels: Int
         let weights: [Float]
         let bias: [Float]
+        let winogradFilters: [Float]?
     }
+
+    /// Narrower than this, in or out, Winograd is not worth its transforms: in `sid bench`'s per-layer split
+    /// it made the 128- to 512-channel convs about twice as fast, but the 32-channel level-1 convs no
+    /// faster (their small GEMMs leave the transforms' memory traffic dominant).
+    static let winogradMinimumChannels = 64
 
     /// A 2x2 stride-2 transposed convolution as one GEMM producing all four sub-pixel positions:
     /// `weights` is [(2i + j) * cout + o][cin], rearranged at load from PyTorch's [cin][cout][i][j].
@@ -46,9 +53,12 @@ public final class UNet: @unchecked Sendable {
             }
             return found.values
         }
-        func convolution(_ name: String, _ cin: Int, _ cout: Int) throws -> Convolution {
-            Convolution(inChannels: cin, outChannels: cout,
-                        weights: try load("\(name).weight"), bias: try load("\(name).bias"))
+        func convolution(_ name: String, _ cin: Int, _ cout: Int, kernel: Int = 3) throws -> Convolution {
+            let weights = try load("\(name).weight")
+            let winograd = kernel == 3 && min(cin, cout) >= Self.winogradMinimumChannels
+                ? Winograd.transformFilters(weights, inChannels: cin, outChannels: cout) : nil
+            return Convolution(inChannels: cin, outChannels: cout, weights: weights,
+                               bias: try load("\(name).bias"), winogradFilters: winograd)
         }
         func transposed(_ name: String, _ cin: Int, _ cout: Int) throws -> TransposedConvolution {
             let torch = try load("\(name).weight")
@@ -81,7 +91,7 @@ public final class UNet: @unchecked Sendable {
         }
         self.encoder = encoder
         self.decoder = decoder
-        self.output = try convolution("conv10_1", architecture.width, architecture.outChannels)
+        self.output = try convolution("conv10_1", architecture.width, architecture.outChannels, kernel: 1)
     }
 
     /// Reads the architecture from the tensors themselves (conv1_1 gives the input channels and

@@ -75,6 +75,8 @@ final class UNetRunnerTests: XCTestCase {
     }
 
     /// An output pixel does not depend on input further than the receptive radius, so the tile margin is enough.
+    /// (Winograd blocks mix a 6x6 input patch into every output of its 4x4 block, with contributions that
+    /// cancel exactly only in exact arithmetic: beyond the radius, only rounding may change.)
     func testOutputDoesNotSeeBeyondTheReceptiveRadius() throws {
         let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
         let runner = UNetRunner(model: SyntheticWeights.model(architecture))
@@ -96,10 +98,13 @@ final class UNetRunnerTests: XCTestCase {
             let before = pixel(try output())
             let far = x0 + UNetArchitecture.receptiveRadius + 1
             for c in 0..<4 { for y in 0..<height { input[(c * height + y) * width + far] = 1 } }
-            XCTAssertEqual(pixel(try output()), before, "input at distance \(far - x0) changed the output at \(x0)")
+            let afterFar = pixel(try output())
+            XCTAssertLessThanOrEqual(zip(afterFar, before).map { abs($0 - $1) }.max()!, 1e-6,
+                                     "input at distance \(far - x0) changed the output at \(x0)")
             let near = x0 + 60
             for c in 0..<4 { for y in 0..<height { input[(c * height + y) * width + near] = 1 } }
-            XCTAssertNotEqual(pixel(try output()), before, "input at distance 60 must matter")
+            XCTAssertGreaterThan(zip(pixel(try output()), before).map { abs($0 - $1) }.max()!, 1e-4,
+                                 "input at distance 60 must matter")
         }
     }
 
