@@ -4,7 +4,7 @@ import SIDImage
 import SIDNetwork
 import SIDRaw
 
-/// Raw bytes in, PNG out: decode, pack, run the network, encode.
+/// Raw bytes in, PNG out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode.
 ///
 /// One per worker. It keeps a network runner per model and the output image buffers, so after the
 /// first image of the largest size nothing big is allocated again. Not thread-safe.
@@ -66,7 +66,16 @@ public final class Enhancer {
             }
         } else {
             guard let network = registry.networks[model] else { throw EngineError.modelUnavailable("model '\(model)' is not loaded") }
-            let packed = measure(&timings.pack) { BayerPacker.pack(raw, ratio: ratio) }
+            let packed: PackedImage = measure(&timings.pack) {
+                switch raw.mosaic {
+                case .bayer: return BayerPacker.pack(raw, ratio: ratio)
+                case .xTrans: return XTransPacker.pack(raw, ratio: ratio)
+                }
+            }
+            guard packed.channels == network.architecture.inChannels else {
+                throw EngineError.unusableRaw("model '\(model)' takes \(network.architecture.inChannels) packed channels "
+                                              + "but this raw packs to \(packed.channels)")
+            }
             let runner = runner(for: model, network)
             let scale = network.architecture.scale
             width = scale * packed.width

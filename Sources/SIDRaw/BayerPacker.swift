@@ -10,7 +10,7 @@ public enum BayerPacker {
     /// Offsets in the cell relative to the red origin, in plane order.
     static let cellOffsets = [(row: 0, col: 0), (row: 0, col: 1), (row: 1, col: 1), (row: 1, col: 0)]
 
-    /// Packs, normalises, amplifies by `ratio` (> 0, finite) and clips to 1.
+    /// Packs, normalises, amplifies by `ratio` (> 0, finite) and clips to 1. The raw must be Bayer.
     public static func pack(_ raw: RawImage, ratio: Float) -> PackedImage {
         precondition(ratio.isFinite && ratio > 0, "the exposure ratio must be positive and finite")
         let geometry = Geometry(raw)
@@ -64,7 +64,10 @@ public enum BayerPacker {
         let width: Int
 
         init(_ raw: RawImage) {
-            origin = raw.cfa.redOrigin
+            guard case let .bayer(cfa) = raw.mosaic else {
+                preconditionFailure("BayerPacker takes Bayer raws; use XTransPacker for \(raw.mosaic.name)")
+            }
+            origin = cfa.redOrigin
             height = max((raw.height - origin.row) / 2, 0)
             width = max((raw.width - origin.col) / 2, 0)
         }

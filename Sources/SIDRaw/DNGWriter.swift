@@ -1,33 +1,57 @@
 import Foundation
 
-/// Writes uncompressed 16-bit Bayer DNGs (little-endian TIFF) that LibRaw 0.20 decodes.
+/// Writes uncompressed 16-bit Bayer or X-Trans DNGs (little-endian TIFF) that LibRaw 0.20 decodes.
 ///
-/// Colour metadata is the Sony A7S II's (the SID camera): Adobe's D65 ColorMatrix1 and the camera's daylight
-/// white balance as AsShotNeutral, so a neutral scene written in camera proportions renders neutral.
+/// Colour metadata is the SID camera's for the sensor: the Sony A7S II for Bayer, the Fuji X-T2 for X-Trans (Adobe's
+/// D65 ColorMatrix1 and a neutral AsShotNeutral), so a neutral scene written in camera proportions renders neutral.
 /// LibRaw 0.20 reads BlackLevel with BlackLevelRepeatDim 2x2 per cell position and folds it into its per-colour
-/// `cblack[0...3]`; RawDecoder maps it back to positions, which the round-trip tests verify. No ActiveArea or
-/// DefaultCrop is written, so the whole strip is the visible area.
+/// `cblack[0...3]`; RawDecoder maps it back to positions, which the round-trip tests verify. X-Trans files carry
+/// one black level (BlackLevelRepeatDim 1x1) and a 6x6 CFAPattern. No ActiveArea or DefaultCrop is written, so the
+/// whole strip is the visible area.
 public enum DNGWriter {
     /// The largest side LibRaw accepts (it refuses raw widths or heights above 64000).
     public static let maximumSide = 64000
 
-    /// Adobe's XYZ(D65)-to-camera matrix for the Sony ILCE-7SM2, row-major (also in dnglab's a7sm2.toml).
-    static let colorMatrix: [Double] = [0.5838, -0.1430, -0.0246, -0.3497, 1.1477, 0.2297, -0.0748, 0.1885, 0.5778]
+    /// Adobe's XYZ(D65)-to-camera matrix for the Sony ILCE-7SM2, row-major.
+    static let colorMatrix = CameraColour.sonyA7SII.colorMatrix
 
     /// Camera RGB of a neutral surface under daylight: the reciprocal of the A7S II's daylight WB (2.5586, 1, 1.5313).
-    static let asShotNeutral: [Double] = [1 / 2.5585938, 1, 1 / 1.53125]
+    static let asShotNeutral = CameraColour.sonyA7SII.asShotNeutral
 
     /// Encodes a visible-area Bayer mosaic (row-major, `width * height` values) as a DNG file.
     public static func write(width: Int, height: Int, cfa: CFAPattern, blackLevels: [Float], whiteLevel: Float,
                              pixels: [UInt16], make: String, model: String,
                              exposureTime: Double, iso: Double) throws -> Data {
+        try write(
+            width: width, height: height, cfaRepeat: [2, 2], cfaColours: cfa.colours, blackRepeat: [2, 2],
+            blackLevels: blackLevels, whiteLevel: whiteLevel, colour: .sonyA7SII, pixels: pixels, make: make,
+            model: model, exposureTime: exposureTime, iso: iso)
+    }
+
+    /// Encodes a visible-area X-Trans mosaic (row-major, `width * height` values, `xTrans` read from the visible
+    /// origin) as a DNG file.
+    public static func write(width: Int, height: Int, xTrans: XTransPattern, blackLevel: Float, whiteLevel: Float,
+                             pixels: [UInt16], make: String, model: String,
+                             exposureTime: Double, iso: Double) throws -> Data {
+        let period = UInt16(XTransPattern.period)
+        return try write(
+            width: width, height: height, cfaRepeat: [period, period], cfaColours: xTrans.colours, blackRepeat: [1, 1],
+            blackLevels: [blackLevel], whiteLevel: whiteLevel, colour: .fujiXT2, pixels: pixels, make: make,
+            model: model, exposureTime: exposureTime, iso: iso)
+    }
+
+    private static func write(width: Int, height: Int, cfaRepeat: [UInt16], cfaColours: [CFAPattern.Colour],
+                              blackRepeat: [UInt16], blackLevels: [Float], whiteLevel: Float, colour: CameraColour,
+                              pixels: [UInt16], make: String, model: String,
+                              exposureTime: Double, iso: Double) throws -> Data {
         guard (1 ... maximumSide).contains(width), (1 ... maximumSide).contains(height) else {
             throw DNGWritingError.invalidDimensions(width: width, height: height)
         }
         guard pixels.count == width * height else {
             throw DNGWritingError.pixelCountMismatch(expected: width * height, actual: pixels.count)
         }
-        guard blackLevels.count == 4, blackLevels.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 65535 }) else {
+        guard blackLevels.count == Int(blackRepeat[0] * blackRepeat[1]),
+              blackLevels.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 65535 }) else {
             throw DNGWritingError.invalidBlackLevels(blackLevels)
         }
         guard whiteLevel.isFinite, whiteLevel.rounded() == whiteLevel, (1 ... 65535).contains(whiteLevel),
@@ -51,16 +75,17 @@ public enum DNGWriter {
             .shorts(277, [1]),                                 // SamplesPerPixel
             .longs(278, [UInt32(height)]),                     // RowsPerStrip: one strip
             .shorts(284, [1]),                                 // PlanarConfiguration: chunky
-            .shorts(33421, [2, 2]),                            // CFARepeatPatternDim
-            .bytes(33422, cfa.colours.map(\.rawValue)),        // CFAPattern
+            .shorts(33421, cfaRepeat),                         // CFARepeatPatternDim
+            .bytes(33422, cfaColours.map(\.rawValue)),         // CFAPattern
             .bytes(50706, [1, 4, 0, 0]),                       // DNGVersion
             .bytes(50707, [1, 1, 0, 0]),                       // DNGBackwardVersion
             .ascii(50708, "\(make) \(model)"),                 // UniqueCameraModel
-            .shorts(50713, [2, 2]),                            // BlackLevelRepeatDim
+            .shorts(50713, blackRepeat),                       // BlackLevelRepeatDim
             .rationals(50714, blackLevels.map { (UInt32(($0 * 100).rounded()), 100) }),  // BlackLevel
             .longs(50717, [UInt32(whiteLevel)]),               // WhiteLevel
-            .signedRationals(50721, colorMatrix.map { (Int32(($0 * 10000).rounded()), 10000) }),  // ColorMatrix1
-            .rationals(50728, asShotNeutral.map { (UInt32(($0 * 1_000_000).rounded()), 1_000_000) }),  // AsShotNeutral
+            .signedRationals(50721, colour.colorMatrix.map { (Int32(($0 * 10000).rounded()), 10000) }),  // ColorMatrix1
+            // AsShotNeutral
+            .rationals(50728, colour.asShotNeutral.map { (UInt32(($0 * 1_000_000).rounded()), 1_000_000) }),
             .shorts(50778, [21]),                              // CalibrationIlluminant1: D65
         ]
         let exif: [TIFFEntry] = [

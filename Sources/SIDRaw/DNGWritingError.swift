@@ -14,7 +14,8 @@ public enum DNGWritingError: Error, CustomStringConvertible, Equatable, Sendable
         case let .pixelCountMismatch(expected, actual):
             return "cannot write the DNG: the image needs \(expected) pixel values but \(actual) were given"
         case let .invalidBlackLevels(levels):
-            return "cannot write the DNG: black levels must be 4 finite values from 0 to 65535, got "
+            return "cannot write the DNG: black levels must be finite values from 0 to 65535, 4 for a Bayer mosaic "
+                + "and 1 for X-Trans, got "
                 + "\(levels)"
         case let .invalidWhiteLevel(level):
             return "cannot write the DNG: the white level must be a whole number from 1 to 65535 above every "

@@ -25,7 +25,12 @@ public enum ExposureRatio: Equatable, Sendable {
     /// The `auto` rule: `clamp(0.1 / mean, 1, 300)`, bringing the mean normalised level to about 0.1 and never
     /// beyond what SID was trained on (a mean below 1e-6 counts as 1e-6, so a black frame gets 300).
     public static func estimate(for raw: RawImage) -> Float {
-        let mean = max(BayerPacker.normalisedMean(raw), 1e-6)
+        let normalisedMean: Double
+        switch raw.mosaic {
+        case .bayer: normalisedMean = BayerPacker.normalisedMean(raw)
+        case .xTrans: normalisedMean = XTransPacker.normalisedMean(raw)
+        }
+        let mean = max(normalisedMean, 1e-6)
         return Float(min(max(autoTargetLevel / mean, 1), Double(trainedMaximum)))
     }
 

@@ -59,18 +59,17 @@ final class LibRawSession {
     var visibleWidth: Int { Int(handle.pointee.sizes.width) }
     var visibleHeight: Int { Int(handle.pointee.sizes.height) }
 
-    /// How the sensor samples colour, from LibRaw's `filters`, `colors` and `cdesc`.
+    /// How the sensor samples colour, from LibRaw's `filters`, `colors`, `cdesc` and `xtrans`.
     var sensorLayout: SensorLayout {
         let filters = handle.pointee.idata.filters
         let colours = Int(handle.pointee.idata.colors)
-        if filters == 9 { return .xTrans }
+        if filters == Self.xTransFilters { return xTransLayout }
         if colours == 1 { return .monochrome }
         if filters == 0 { return colours >= 3 ? .linear : .other("\(colours) colours per pixel") }
         // dcraw's `filters` values below 1000 code special layouts (1 is Leaf's 16x16 pattern).
         if filters < 1000 { return .other("LibRaw layout code \(filters)") }
 
         let description = cString(handle.pointee.idata.cdesc)
-        let letters = Array(description.utf8)
         // `filters` encodes an 8-row by 2-column pattern: a Bayer sensor repeats it every 2 rows.
         let cellCodes = (0 ..< 4).map { colourIndex(row: $0 / 2, col: $0 % 2) }
         for row in 2 ..< 8 {
@@ -78,41 +77,75 @@ final class LibRawSession {
                 return .other("a \(description) pattern repeating over more than 2 rows")
             }
         }
-        let cell = cellCodes.compactMap { code -> CFAPattern.Colour? in
-            guard code >= 0, code < letters.count else { return nil }
-            switch letters[code] {
-            case UInt8(ascii: "R"): return .red
-            case UInt8(ascii: "G"): return .green
-            case UInt8(ascii: "B"): return .blue
-            default: return nil
-            }
-        }
+        let cell = cellCodes.compactMap(colour(code:))
         guard cell.count == 4, let pattern = CFAPattern(cell: cell) else {
+            let letters = Array(description.utf8)
             let names = cellCodes.map { $0 >= 0 && $0 < letters.count ? String(UnicodeScalar(letters[$0])) : "?" }
             return .other("a 2x2 \(names.joined()) pattern")
         }
         return .bayer(pattern)
     }
 
-    /// Black per 2x2 cell position and white, as LibRaw reports them, except for the SID camera (see `Self.sidCamera`).
+    /// LibRaw's `filters` value for a 6x6 pattern held in `idata.xtrans`.
+    static let xTransFilters: UInt32 = 9
+
+    /// The 6x6 pattern LibRaw holds in `idata.xtrans`, already shifted to the visible origin.
+    private var xTransLayout: SensorLayout {
+        let period = XTransPattern.period
+        let codes = (0 ..< period * period).map { colourIndex(row: $0 / period, col: $0 % period) }
+        let colours = codes.compactMap(colour(code:))
+        guard colours.count == codes.count, let pattern = XTransPattern(colours: colours) else {
+            return .other("a 6x6 pattern that is not the Fuji X-Trans layout")
+        }
+        return .xTrans(pattern)
+    }
+
+    /// The colour a LibRaw colour index stands for, per `cdesc`; nil for anything but red, green and blue.
+    private func colour(code: Int) -> CFAPattern.Colour? {
+        let letters = Array(cString(handle.pointee.idata.cdesc).utf8)
+        guard code >= 0, code < letters.count else { return nil }
+        switch letters[code] {
+        case UInt8(ascii: "R"): return .red
+        case UInt8(ascii: "G"): return .green
+        case UInt8(ascii: "B"): return .blue
+        default: return nil
+        }
+    }
+
+    /// Black per 2x2 cell position and white, as LibRaw reports them, except for the cameras SID was trained on
+    /// (see `Self.trainedLevels`).
     ///
     /// LibRaw splits black into `black` (common), `cblack[0...3]` (per colour index, G2 = 3) and an optional pattern
     /// `cblack[6...]` of `cblack[4]` rows by `cblack[5]` columns over visible coordinates (DNG BlackLevel with
     /// BlackLevelRepeatDim lands there until processing folds it into `cblack[0...3]`). A pattern whose period is not
     /// 1 or 2 cannot be expressed per cell position; it is averaged over the positions of each parity.
+    /// X-Trans cameras report one black for every photosite; should a file say otherwise, the mean over the 6x6
+    /// pattern is used for all of them, as the SID authors' single black does.
     var levels: (black: [Float], white: Float) {
-        if Self.isSIDCamera(make: make, model: model) {
-            return (Array(repeating: Self.sidCamera.black, count: 4), Self.sidCamera.white)
+        if let trained = Self.trainedLevels(make: make, model: model) {
+            return (Array(repeating: trained.black, count: 4), trained.white)
         }
         let common = Float(handle.pointee.color.black)
         let cblack = perColourBlack
-        let black = (0 ..< 4).map { position -> Float in
-            let row = position / 2, col = position % 2
+        func black(row: Int, col: Int, pattern: Float) -> Float {
             let index = colourIndex(row: row, col: col)
             let perColour = index >= 0 && index < 4 ? Float(cblack[index]) : 0
-            return common + perColour + Self.patternBlack(cblack, row: row, col: col)
+            return common + perColour + pattern
         }
-        return (black, Float(handle.pointee.color.maximum))
+        let white = Float(handle.pointee.color.maximum)
+        if handle.pointee.idata.filters == Self.xTransFilters {
+            let period = XTransPattern.period
+            let total = (0 ..< period * period).reduce(Float(0)) { sum, position in
+                let row = position / period, col = position % period
+                return sum + black(row: row, col: col, pattern: Self.patternBlackAt(cblack, row: row, col: col))
+            }
+            return (Array(repeating: total / Float(period * period), count: 4), white)
+        }
+        let blacks = (0 ..< 4).map { position -> Float in
+            let row = position / 2, col = position % 2
+            return black(row: row, col: col, pattern: Self.patternBlack(cblack, row: row, col: col))
+        }
+        return (blacks, white)
     }
 
     var make: String { cString(handle.pointee.idata.make) }
@@ -120,16 +153,12 @@ final class LibRawSession {
 
     func metadata(layout: SensorLayout) -> RawMetadata {
         let levels = self.levels
-        var packedWidth = 0, packedHeight = 0
-        if case let .bayer(cfa) = layout {
-            packedWidth = max((visibleWidth - cfa.redOrigin.col) / 2, 0)
-            packedHeight = max((visibleHeight - cfa.redOrigin.row) / 2, 0)
-        }
+        let packed = layout.mosaic?.packedSize(width: visibleWidth, height: visibleHeight) ?? (width: 0, height: 0)
         return RawMetadata(
             make: make, model: model, width: visibleWidth, height: visibleHeight, rawWidth: rawWidth,
             rawHeight: rawHeight, cfa: layout.name, blackLevels: levels.black, whiteLevel: levels.white,
             exposureTime: Self.decimal(handle.pointee.other.shutter), iso: Self.decimal(handle.pointee.other.iso_speed),
-            flip: Int(handle.pointee.sizes.flip), packedWidth: packedWidth, packedHeight: packedHeight)
+            flip: Int(handle.pointee.sizes.flip), packedWidth: packed.width, packedHeight: packed.height)
     }
 
     /// Copies the visible area out of `raw_image` (after `unpack`).
@@ -227,6 +256,7 @@ final class LibRawSession {
         return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt32.self), count: count)
     }
 
+    /// The pattern black averaged over the visible positions of one 2x2 cell position's parity.
     static func patternBlack(_ cblack: UnsafeBufferPointer<UInt32>, row: Int, col: Int) -> Float {
         let rows = Int(cblack[4]), cols = Int(cblack[5])
         guard rows > 0, cols > 0, 6 + rows * cols <= cblack.count else { return 0 }
@@ -243,11 +273,23 @@ final class LibRawSession {
         return samples > 0 ? sum / samples : 0
     }
 
-    /// The SID authors trained on the Sony A7S II with black 512 and white 16383 whatever the file says.
-    static let sidCamera = (make: "sony", model: "ILCE-7SM2", black: Float(512), white: Float(16383))
+    /// The pattern black at one visible position.
+    static func patternBlackAt(_ cblack: UnsafeBufferPointer<UInt32>, row: Int, col: Int) -> Float {
+        let rows = Int(cblack[4]), cols = Int(cblack[5])
+        guard rows > 0, cols > 0, 6 + rows * cols <= cblack.count else { return 0 }
+        return Float(cblack[6 + (row % rows) * cols + col % cols])
+    }
 
-    static func isSIDCamera(make: String, model: String) -> Bool {
-        make.lowercased() == sidCamera.make && model == sidCamera.model
+    /// The cameras SID was trained on, with the levels the authors' code uses whatever the file says:
+    /// the Sony A7S II (black 512, white 16383) and the Fuji X-T2 (black 1024, white 16383).
+    static let trainedCameras: [(make: String, model: String, black: Float, white: Float)] = [
+        ("sony", "ILCE-7SM2", 512, 16383),
+        ("fujifilm", "X-T2", 1024, 16383),
+    ]
+
+    static func trainedLevels(make: String, model: String) -> (black: Float, white: Float)? {
+        let make = make.lowercased()
+        return trainedCameras.first { $0.make == make && $0.model == model }.map { ($0.black, $0.white) }
     }
 
     private func cString<T>(_ field: T) -> String {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Decodes camera raw bytes in memory with LibRaw into a Bayer mosaic the model can take.
+/// Decodes camera raw bytes in memory with LibRaw into a mosaic a SID model can take: 2x2 Bayer or Fuji X-Trans.
 ///
 /// Safe to use from many threads at once: every call owns its own LibRaw context.
 public struct RawDecoder: Sendable {
@@ -11,19 +11,19 @@ public struct RawDecoder: Sendable {
         self.maxPixels = maxPixels
     }
 
-    /// Decodes the visible Bayer mosaic and its levels; throws `RawDecodingError` for anything unusable.
+    /// Decodes the visible mosaic and its levels; throws `RawDecodingError` for anything unusable.
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> RawImage {
         let session = try LibRawSession()
         try session.open(bytes)
-        let cfa = try checkUsable(session)
+        let mosaic = try checkUsable(session)
         try session.unpack()
         // Levels are read after unpacking: some formats measure black from masked pixels while unpacking.
-        let metadata = session.metadata(layout: .bayer(cfa))
+        let metadata = session.metadata(layout: session.sensorLayout)
         try Self.checkLevels(black: metadata.blackLevels, white: metadata.whiteLevel)
-        return RawImage(metadata: metadata, pixels: try session.visiblePixels(), cfa: cfa)
+        return RawImage(metadata: metadata, pixels: try session.visiblePixels(), mosaic: mosaic)
     }
 
-    /// Decodes the visible Bayer mosaic and its levels; throws `RawDecodingError` for anything unusable.
+    /// Decodes the visible mosaic and its levels; throws `RawDecodingError` for anything unusable.
     public func decode(_ data: Data) throws -> RawImage {
         try data.withUnsafeBytes { try decode($0) }
     }
@@ -40,22 +40,24 @@ public struct RawDecoder: Sendable {
         try data.withUnsafeBytes { try metadata($0) }
     }
 
-    /// Refuses, from the opened header alone, anything the model cannot take: oversized, non-Bayer, or too small.
-    func checkUsable(_ session: LibRawSession) throws -> CFAPattern {
+    /// Refuses, from the opened header alone, anything no model can take: oversized, neither Bayer nor X-Trans, or
+    /// too small to pack to 16x16 planes.
+    func checkUsable(_ session: LibRawSession) throws -> MosaicPattern {
         let rawWidth = session.rawWidth, rawHeight = session.rawHeight
         guard rawWidth * rawHeight <= maxPixels else {
             throw RawDecodingError.tooManyPixels(width: rawWidth, height: rawHeight, limit: maxPixels)
         }
         let layout = session.sensorLayout
-        guard case let .bayer(cfa) = layout else {
+        guard let mosaic = layout.mosaic else {
             throw layout.unsupportedError ?? RawDecodingError.unsupportedColorFilter(layout: layout.name)
         }
         let width = session.visibleWidth, height = session.visibleHeight
-        let packedWidth = (width - cfa.redOrigin.col) / 2, packedHeight = (height - cfa.redOrigin.row) / 2
-        guard packedWidth >= BayerPacker.minimumPackedSide, packedHeight >= BayerPacker.minimumPackedSide else {
+        let packed = mosaic.packedSize(width: width, height: height)
+        // Both packers need the same: the model downsamples four times by 2.
+        guard packed.width >= BayerPacker.minimumPackedSide, packed.height >= BayerPacker.minimumPackedSide else {
             throw RawDecodingError.tooSmall(width: width, height: height)
         }
-        return cfa
+        return mosaic
     }
 
     static func checkLevels(black: [Float], white: Float) throws {

@@ -7,6 +7,8 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
     case truncatedOrCorrupt(reason: String)
     /// A recognised raw whose pixel encoding LibRaw 0.20 cannot decode.
     case undecodablePixelData(reason: String)
+    /// A Fuji X-Trans raw where only the Bayer model can be used. `RawDecoder` decodes X-Trans raws since the Fuji
+    /// model is supported, so it no longer throws this; the case stays for callers that refuse X-Trans themselves.
     case xTransSensor
     case monochromeSensor
     case linearImage
@@ -17,7 +19,7 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
     /// LibRaw itself failed (e.g. out of memory) on an input it accepted.
     case libRawFailure(operation: String, reason: String)
 
-    /// Smallest visible side that packs to the model's minimum of 16x16 per plane.
+    /// Smallest visible side of a Bayer raw that packs to the model's minimum of 16x16 per plane.
     public static let minimumVisibleSide = 32
 
     public var description: String {
@@ -37,17 +39,22 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
                 + "mode is not supported"
         case .xTransSensor:
             return "this is a Fuji X-Trans raw (6x6 colour filter): Fuji X-Trans raws need the Fuji model; "
-                + "only 2x2 Bayer raws are supported"
+                + "here only 2x2 Bayer raws can be used"
         case .monochromeSensor:
-            return "this raw has no colour filter (a monochrome sensor); the model needs a 2x2 Bayer raw"
+            return "this raw has no colour filter (a monochrome sensor); the SID models need a 2x2 Bayer or a "
+                + "Fuji X-Trans raw"
         case .linearImage:
             return "this raw is already demosaiced (a linear DNG or similar, with full colour at every pixel); "
-                + "the model needs the original Bayer mosaic"
+                + "the SID models need the original colour-filter mosaic"
         case let .unsupportedColorFilter(layout):
-            return "the sensor's colour filter (\(layout)) is not a 2x2 RGB Bayer pattern, which the model needs"
+            return "the sensor's colour filter (\(layout)) is neither a 2x2 RGB Bayer pattern nor Fuji's 6x6 "
+                + "X-Trans, which the SID models need"
         case let .tooSmall(width, height):
-            return "the image is too small: its visible area is \(width)x\(height) pixels but the model needs at least "
-                + "\(Self.minimumVisibleSide)x\(Self.minimumVisibleSide) (16x16 per plane after Bayer packing)"
+            let xTransSide = 3 * XTransPacker.minimumPackedSide
+            let bayerSide = Self.minimumVisibleSide
+            return "the image is too small: its visible area is \(width)x\(height) pixels but the model needs 16x16 "
+                + "per plane after packing, at least \(bayerSide)x\(bayerSide) for a Bayer raw and "
+                + "\(xTransSide)x\(xTransSide) for X-Trans, counted from where the X-T2's 6x6 phase starts"
         case let .tooManyPixels(width, height, limit):
             return "the raw claims \(width)x\(height) = \(width * height) pixels, more than the limit of \(limit)"
         case let .invalidLevels(blackLevels, whiteLevel):

@@ -10,7 +10,8 @@ public struct RawMetadata: Codable, Equatable, Sendable {
     public var rawHeight: Int
     /// "RGGB", "BGGR", "GRBG", "GBRG", "X-Trans", "monochrome", "linear", or "other" for any other filter layout.
     public var cfa: String
-    /// Black level per position of the 2x2 cell at the visible origin: (0,0), (0,1), (1,0), (1,1).
+    /// Black level per position of the 2x2 cell at the visible origin: (0,0), (0,1), (1,0), (1,1); X-Trans raws
+    /// have one black level, repeated.
     public var blackLevels: [Float]
     public var whiteLevel: Float
     /// Seconds; 0 when the file does not say.
@@ -19,7 +20,8 @@ public struct RawMetadata: Codable, Equatable, Sendable {
     public var iso: Double
     /// LibRaw's orientation code for display: 0 as stored, 3 rotate 180, 5 rotate 90 CCW, 6 rotate 90 CW.
     public var flip: Int
-    /// Size of each of the four planes after Bayer packing; 0 when the sensor is not a 2x2 Bayer.
+    /// Size of each packed plane: half the visible size for a 2x2 Bayer (four planes), a third of the whole 6x6
+    /// blocks for X-Trans (nine planes); 0 for sensors no model takes.
     public var packedWidth: Int
     public var packedHeight: Int
 

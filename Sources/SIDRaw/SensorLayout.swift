@@ -1,7 +1,7 @@
-/// How a sensor samples colour, as far as the SID model cares.
+/// How a sensor samples colour, as far as the SID models care.
 enum SensorLayout: Equatable, Sendable {
     case bayer(CFAPattern)
-    case xTrans
+    case xTrans(XTransPattern)
     case monochrome
     /// Already demosaiced: full colour at every pixel.
     case linear
@@ -11,19 +11,27 @@ enum SensorLayout: Equatable, Sendable {
     /// The `cfa` string reported in metadata.
     var name: String {
         switch self {
-        case let .bayer(pattern): return pattern.rawValue
-        case .xTrans: return "X-Trans"
+        case let .bayer(pattern): return MosaicPattern.bayer(pattern).name
+        case let .xTrans(pattern): return MosaicPattern.xTrans(pattern).name
         case .monochrome: return "monochrome"
         case .linear: return "linear"
         case .other: return "other"
         }
     }
 
-    /// The error for a layout the model cannot take; nil for Bayer.
+    /// The mosaic a SID model takes; nil for layouts none of them can.
+    var mosaic: MosaicPattern? {
+        switch self {
+        case let .bayer(pattern): return .bayer(pattern)
+        case let .xTrans(pattern): return .xTrans(pattern)
+        case .monochrome, .linear, .other: return nil
+        }
+    }
+
+    /// The error for a layout no model can take; nil for Bayer and X-Trans.
     var unsupportedError: RawDecodingError? {
         switch self {
-        case .bayer: return nil
-        case .xTrans: return .xTransSensor
+        case .bayer, .xTrans: return nil
         case .monochrome: return .monochromeSensor
         case .linear: return .linearImage
         case let .other(description): return .unsupportedColorFilter(layout: description)

@@ -8,7 +8,9 @@ import Foundation
 /// (camera_metadata/eld_SonyA7S2_noise_params.npy, simplified): system gain K = 0.0939 DN/e- x ISO/100 within
 /// [0.0939, 6.01], Poisson shot noise (normal approximation, variance K x signal), Gaussian read noise with
 /// log(sigma) = 0.462 log K + 0.566 and per-row noise with log(sigma) = 0.528 log K - 0.592, in 14-bit DN.
-/// Levels are black 512 and white 16383 on an RGGB mosaic, 0.1 s at ISO 3200.
+/// Levels are black 512 and white 16383 on an RGGB mosaic, 0.1 s at ISO 3200. `fujiXTrans` shoots the same kind of
+/// scene on the SID Fuji camera: a Fujifilm X-T2 X-Trans mosaic at the X-T2's phase, black 1024, white 16383, with
+/// the same noise model (no noise calibration of the X-T2 is at hand).
 public struct SyntheticScene: Sendable {
     public static let sideRange = 32 ... 8192
 
@@ -19,32 +21,65 @@ public struct SyntheticScene: Sendable {
     public let meanLevel: Double
     public let make: String
     public let model: String
+    /// The colour filter the scene is shot through: RGGB, or X-Trans for `fujiXTrans`.
+    public let sensor: MosaicPattern
 
-    static let blackLevel: Float = 512
     static let whiteLevel: Float = 16383
     static let exposureTime = 0.1
     static let iso = 3200.0
     static let cfa = CFAPattern.rggb
 
+    /// A scene on a Bayer (RGGB) sensor with the Sony A7S II's levels.
     public init(seed: UInt64 = 1, width: Int = 1424, height: Int = 1064, meanLevel: Double = 0.005,
                 make: String = "Sony", model: String = "ILCE-7SM2") {
+        self.init(seed: seed, width: width, height: height, meanLevel: meanLevel, make: make, model: model,
+                  sensor: .bayer(Self.cfa))
+    }
+
+    init(seed: UInt64, width: Int, height: Int, meanLevel: Double, make: String, model: String,
+         sensor: MosaicPattern) {
         self.seed = seed
         self.width = width
         self.height = height
         self.meanLevel = meanLevel
         self.make = make
         self.model = model
+        self.sensor = sensor
+    }
+
+    /// A scene on the SID Fuji camera, a Fujifilm X-T2: X-Trans at the X-T2's phase, black 1024, white 16383.
+    /// The default size is whole 6x6 blocks, so nothing is cropped when packing.
+    public static func fujiXTrans(seed: UInt64 = 1, width: Int = 1422, height: Int = 1062,
+                                  meanLevel: Double = 0.005) -> SyntheticScene {
+        SyntheticScene(seed: seed, width: width, height: height, meanLevel: meanLevel, make: "FUJIFILM", model: "X-T2",
+                       sensor: .xTrans(.sidFuji))
+    }
+
+    /// Black level of the camera the scene imitates: the A7S II's 512 for Bayer, the X-T2's 1024 for X-Trans.
+    var blackLevel: Float {
+        switch sensor {
+        case .bayer: return 512
+        case .xTrans: return 1024
+        }
     }
 
     /// The scene as an uncompressed DNG.
     public func makeDNG() throws -> Data {
-        try DNGWriter.write(
-            width: width, height: height, cfa: Self.cfa, blackLevels: Array(repeating: Self.blackLevel, count: 4),
-            whiteLevel: Self.whiteLevel, pixels: try mosaic(), make: make, model: model,
-            exposureTime: Self.exposureTime, iso: Self.iso)
+        let pixels = try mosaic()
+        switch sensor {
+        case let .bayer(cfa):
+            return try DNGWriter.write(
+                width: width, height: height, cfa: cfa, blackLevels: Array(repeating: blackLevel, count: 4),
+                whiteLevel: Self.whiteLevel, pixels: pixels, make: make, model: model,
+                exposureTime: Self.exposureTime, iso: Self.iso)
+        case let .xTrans(pattern):
+            return try DNGWriter.write(
+                width: width, height: height, xTrans: pattern, blackLevel: blackLevel, whiteLevel: Self.whiteLevel,
+                pixels: pixels, make: make, model: model, exposureTime: Self.exposureTime, iso: Self.iso)
+        }
     }
 
-    /// The noisy Bayer mosaic in DN, row-major.
+    /// The noisy mosaic in DN, row-major.
     func mosaic() throws -> [UInt16] {
         guard Self.sideRange.contains(width), Self.sideRange.contains(height) else {
             throw SyntheticSceneError.invalidSize(width: width, height: height)
@@ -54,15 +89,15 @@ public struct SyntheticScene: Sendable {
         }
         var generator = SeededGenerator(seed: seed)
         let scene = Scene(width: width, height: height, generator: &generator)
-        let signal = scene.cameraSignal()
+        let signal = scene.cameraSignal(sensor)
         let meanSignal = signal.reduce(0.0) { $0 + Double($1) } / Double(signal.count)
         let scale = meanLevel / max(meanSignal, 1e-9)
 
-        let range = Double(Self.whiteLevel - Self.blackLevel)
+        let range = Double(Self.whiteLevel - blackLevel)
         let gain = min(max(0.0939 * Self.iso / 100, 0.0939), 6.01)
         let readVariance = pow(exp(0.462 * log(gain) + 0.566), 2)
         let rowSigma = exp(0.528 * log(gain) - 0.592)
-        let black = Double(Self.blackLevel), white = Double(Self.whiteLevel)
+        let black = Double(blackLevel), white = Double(Self.whiteLevel)
         return [UInt16](unsafeUninitializedCapacity: width * height) { buffer, count in
             for row in 0 ..< height {
                 let rowOffset = rowSigma * generator.nextNormal()
@@ -127,14 +162,23 @@ public struct SyntheticScene: Sendable {
 
         /// The noiseless camera signal: scene colour at each photosite's filter, in the camera's daylight
         /// proportions (times AsShotNeutral) so that grey renders grey with the camera white balance.
-        func cameraSignal() -> [Float] {
-            let neutral = DNGWriter.asShotNeutral
+        func cameraSignal(_ sensor: MosaicPattern) -> [Float] {
+            let neutral: [Double]
+            let filter: (Int, Int) -> CFAPattern.Colour
+            switch sensor {
+            case let .bayer(cfa):
+                neutral = CameraColour.sonyA7SII.asShotNeutral
+                filter = cfa.colour(row:col:)
+            case let .xTrans(pattern):
+                neutral = CameraColour.fujiXT2.asShotNeutral
+                filter = pattern.colour(row:col:)
+            }
             return [Float](unsafeUninitializedCapacity: width * height) { buffer, count in
                 for row in 0 ..< height {
                     for col in 0 ..< width {
                         let colour = self.colour(row: row, col: col)
                         let value: Double
-                        switch SyntheticScene.cfa.colour(row: row, col: col) {
+                        switch filter(row, col) {
                         case .red: value = colour.0 * neutral[0]
                         case .green: value = colour.1 * neutral[1]
                         case .blue: value = colour.2 * neutral[2]

@@ -18,6 +18,9 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Seed of the scene and its noise.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Write a Fujifilm X-T2 X-Trans DNG (for sid-fuji) instead of a Sony Bayer one.")
+    var xtrans = false
+
     func validate() throws {
         guard SyntheticScene.sideRange.contains(width), SyntheticScene.sideRange.contains(height) else {
             throw ValidationError("width and height must be between \(SyntheticScene.sideRange.lowerBound) and \(SyntheticScene.sideRange.upperBound) pixels")
@@ -25,8 +28,11 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dng = try SyntheticScene(seed: seed, width: width, height: height).makeDNG()
-        try CommandInput.write(dng, to: output)
-        print("wrote \(output): \(width)x\(height) synthetic dark raw (Sony ILCE-7SM2 levels, 0.1 s, ISO 3200); try: sid enhance \(output) --ratio auto --output out.png")
+        let scene = xtrans
+            ? SyntheticScene.fujiXTrans(seed: seed, width: width, height: height)
+            : SyntheticScene(seed: seed, width: width, height: height)
+        try CommandInput.write(try scene.makeDNG(), to: output)
+        print("wrote \(output): \(width)x\(height) synthetic dark raw (\(scene.make) \(scene.model), \(scene.sensor.name)); "
+              + "try: sid enhance \(output) --ratio auto --output out.png")
     }
 }

@@ -70,4 +70,46 @@ final class BaselineRendererTests: XCTestCase {
             }
         }
     }
+
+    func testRendersXTransAtFullSizeWithEitherDemosaic() throws {
+        // Under 512 pixels a side LibRaw 0.20 cannot run Markesteijn, so VNG demosaics; from 512 on, Markesteijn.
+        for (width, height) in [(96, 90), (516, 512)] {
+            let dng = try SyntheticScene.fujiXTrans(width: width, height: height).makeDNG()
+            let image = try BaselineRenderer().render(dng, ratio: 50)
+            XCTAssertEqual([image.width, image.height], [width, height])
+            XCTAssertEqual(image.pixels.count, width * height * 3)
+            let mean = meanRGB(image).reduce(0, +) / 3
+            XCTAssertGreaterThan(mean, 5000, "\(width)x\(height)")
+            XCTAssertLessThan(mean, 65000, "\(width)x\(height)")
+        }
+        XCTAssertEqual(BaselineRenderer.demosaicQuality(.xTrans(.sidFuji), width: 511, height: 4000), 1)
+        XCTAssertEqual(BaselineRenderer.demosaicQuality(.xTrans(.sidFuji), width: 512, height: 512), 2)
+        XCTAssertEqual(BaselineRenderer.demosaicQuality(.bayer(.rggb), width: 64, height: 64), 3)
+    }
+
+    func testNeutralPatchStaysNeutralOnXTrans() throws {
+        // The X-T2 is told black 1024 whatever its file says; another X-Trans body uses the file's levels.
+        for (make, model, fileBlack, black) in [("FUJIFILM", "X-T2", Float(900), Float(1024)),
+                                                ("Acme", "Trans 2", 700, 700)] {
+            let width = 96, height = 96, white: Float = 16383
+            let neutral = CameraColour.fujiXT2.asShotNeutral
+            let pixels = (0 ..< width * height).map { index -> UInt16 in
+                let share: Double
+                switch XTransPattern.sidFuji.colour(row: index / width, col: index % width) {
+                case .red: share = neutral[0]
+                case .green: share = neutral[1]
+                case .blue: share = neutral[2]
+                }
+                return UInt16((Double(black) + 0.0625 * share * Double(white - black)).rounded())
+            }
+            let dng = try Fixtures.xTransDNG(width: width, height: height, blackLevel: fileBlack, whiteLevel: white,
+                                             pixels: pixels, make: make, model: model)
+            let rgb = meanRGB(try BaselineRenderer().render(dng, ratio: 4))
+            let grey = rgb.reduce(0, +) / 3
+            for channel in 0 ..< 3 {
+                XCTAssertEqual(rgb[channel], grey, accuracy: grey * 0.03, "\(model) channel \(channel): \(rgb)")
+            }
+            XCTAssertEqual(grey / 65535, 0.537, accuracy: 0.03, "\(model)")
+        }
+    }
 }

@@ -88,4 +88,48 @@ final class DNGWriterTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("exposure time"), "\(error)")
         }
     }
+
+    func testXTransRoundTripThroughLibRawAtEveryPhase() throws {
+        for rowShift in 0 ..< 6 {
+            for colShift in 0 ..< 6 {
+                let pattern = XTransPattern.sidFuji.shifted(rows: rowShift, columns: colShift)
+                let width = 55 + colShift, height = 53 + rowShift
+                let context = "shift (\(rowShift), \(colShift)) \(width)x\(height)"
+                let seed = UInt64(rowShift * 6 + colShift)
+                let pixels = Fixtures.pixels(width: width, height: height, white: 16383, seed: seed)
+                let dng = try DNGWriter.write(
+                    width: width, height: height, xTrans: pattern, blackLevel: 1023, whiteLevel: 16383, pixels: pixels,
+                    make: "Acme", model: "Round Trip X", exposureTime: 1.0 / 250, iso: 12800)
+                let raw = try RawDecoder().decode(dng)
+                XCTAssertEqual(raw.mosaic, .xTrans(pattern), context)
+                XCTAssertEqual(raw.pixels, pixels, context)
+                XCTAssertEqual([raw.width, raw.height], [width, height], context)
+                XCTAssertEqual(raw.blackLevels, [1023, 1023, 1023, 1023], context)
+                XCTAssertEqual(raw.whiteLevel, 16383, context)
+                XCTAssertEqual(raw.metadata.cfa, "X-Trans", context)
+                XCTAssertEqual(raw.metadata.exposureTime, 1.0 / 250, accuracy: 1e-9, context)
+                XCTAssertEqual(raw.metadata.iso, 12800, context)
+                let origin = pattern.modelOrigin
+                XCTAssertEqual(raw.metadata.packedWidth, (width - origin.col) / 6 * 2, context)
+                XCTAssertEqual(raw.metadata.packedHeight, (height - origin.row) / 6 * 2, context)
+            }
+        }
+    }
+
+    func testXTransFilesCarryTheX2ColourAndOneBlackLevel() throws {
+        XCTAssertThrowsError(try Fixtures.xTransDNG(blackLevel: -1)) {
+            XCTAssertEqual($0 as? DNGWritingError, .invalidBlackLevels([-1]))
+        }
+        XCTAssertThrowsError(try Fixtures.xTransDNG(blackLevel: 20000)) {
+            XCTAssertEqual($0 as? DNGWritingError, .invalidWhiteLevel(16383))
+        }
+        XCTAssertThrowsError(try Fixtures.xTransDNG(width: 60, height: 54, pixels: [1, 2, 3])) {
+            XCTAssertEqual($0 as? DNGWritingError, .pixelCountMismatch(expected: 3240, actual: 3))
+        }
+        // The neutral is what the X-T2 matrix predicts for D65 white: about (0.436, 1, 0.620).
+        let neutral = CameraColour.fujiXT2.asShotNeutral
+        XCTAssertEqual(neutral[0], 0.436, accuracy: 0.001)
+        XCTAssertEqual(neutral[1], 1)
+        XCTAssertEqual(neutral[2], 0.620, accuracy: 0.001)
+    }
 }

@@ -52,4 +52,15 @@ final class ExposureRatioTests: XCTestCase {
         XCTAssertTrue(warning?.contains("SID was trained with ratios up to 300; results above that are extrapolation")
             ?? false)
     }
+
+    func testAutoOnXTransUsesTheXTransPacking() {
+        // Level 0.01 inside whole 6x6 blocks; the row and column left over after cropping are bright and ignored.
+        let width = 37, height = 37
+        let pixels = (0 ..< width * height).map { index -> UInt16 in
+            index / width == 36 || index % width == 36 ? 1000 : 10
+        }
+        let raw = RawImage(width: width, height: height, xTrans: .sidFuji, blackLevel: 0, whiteLevel: 1000,
+                           pixels: pixels)
+        XCTAssertEqual(ExposureRatio.estimate(for: raw), 10, accuracy: 1e-4)
+    }
 }

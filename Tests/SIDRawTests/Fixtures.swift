@@ -33,6 +33,16 @@ enum Fixtures {
             make: make, model: model, exposureTime: exposureTime, iso: iso)
     }
 
+    /// An X-Trans DNG; `pattern` is read from the visible origin.
+    static func xTransDNG(width: Int = 60, height: Int = 54, pattern: XTransPattern = .sidFuji,
+                          blackLevel: Float = 1024, whiteLevel: Float = 16383, pixels: [UInt16]? = nil,
+                          make: String = "Acme", model: String = "Trans 1") throws -> Data {
+        try DNGWriter.write(
+            width: width, height: height, xTrans: pattern, blackLevel: blackLevel, whiteLevel: whiteLevel,
+            pixels: pixels ?? Self.pixels(width: width, height: height, white: Int(whiteLevel)),
+            make: make, model: model, exposureTime: 0.1, iso: 3200)
+    }
+
     /// A hand-built DNG for layouts DNGWriter does not make (linear, monochrome, X-Trans, odd CFAs, huge claims).
     static func customDNG(width: Int, height: Int, photometric: UInt16, samplesPerPixel: Int = 1,
                           cfaRepeat: [UInt16]? = nil, cfaPattern: [UInt8]? = nil, stripByteCount: Int? = nil) -> Data {
@@ -56,7 +66,7 @@ enum Fixtures {
         return Data(bytes)
     }
 
-    /// Fuji's X-Trans 6x6 layout (0 R, 1 G, 2 B).
+    /// Fuji's X-Trans 6x6 layout (0 R, 1 G, 2 B), the X-T2's phase started one row down.
     static let xTransPattern: [UInt8] = [
         1, 1, 0, 1, 1, 2,
         1, 1, 2, 1, 1, 0,

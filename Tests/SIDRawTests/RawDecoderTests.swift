@@ -141,14 +141,68 @@ final class RawDecoderTests: XCTestCase {
         }
     }
 
-    func testXTransDNGNeedsTheFujiModel() throws {
-        let xTrans = Fixtures.customDNG(width: 48, height: 48, photometric: 32803, cfaRepeat: [6, 6],
+    func testXTransDNGDecodesForTheFujiModel() throws {
+        // Until the Fuji model this was refused with `.xTransSensor`; XTransDecodingTests covers the decoding itself.
+        let xTrans = Fixtures.customDNG(width: 53, height: 53, photometric: 32803, cfaRepeat: [6, 6],
                                         cfaPattern: Fixtures.xTransPattern)
-        assertRawDecodingError(try decoder.decode(xTrans)) { error in
-            XCTAssertEqual(error, .xTransSensor)
-            XCTAssertTrue(error.description.contains("Fuji X-Trans raws need the Fuji model"), error.description)
-        }
+        let raw = try decoder.decode(xTrans)
+        guard case let .xTrans(pattern) = raw.mosaic else { return XCTFail("decoded as \(raw.mosaic)") }
+        // The fixture's pattern is the X-T2's started one row down: the X-T2 phase is at (5, 0) and, as X-Trans repeats
+        // under a (3, 3) shift, at (2, 3), which crops less.
+        XCTAssertTrue(pattern.modelOrigin == (2, 3), "\(pattern.modelOrigin)")
         XCTAssertEqual(try decoder.metadata(xTrans).cfa, "X-Trans")
+        XCTAssertEqual(raw.metadata.cfa, "X-Trans")
+        // Rows 2...49 and columns 3...50 hold 8x8 whole blocks.
+        XCTAssertEqual([raw.metadata.packedWidth, raw.metadata.packedHeight], [16, 16])
+    }
+
+    func testXTransNeedsSixteenPackedPixelsFromTheX2Phase() throws {
+        // At the X-T2 phase 48x48 is 8x8 blocks, 16x16 packed; one row or column less is too small.
+        XCTAssertNoThrow(try decoder.decode(try Fixtures.xTransDNG(width: 48, height: 48)))
+        for (width, height) in [(47, 48), (48, 47), (100, 40)] {
+            assertRawDecodingError(try decoder.decode(try Fixtures.xTransDNG(width: width, height: height))) { error in
+                XCTAssertEqual(error, .tooSmall(width: width, height: height))
+                XCTAssertTrue(error.description.contains("48x48 for X-Trans"), error.description)
+                XCTAssertEqual(error.httpStatusHint, 422)
+            }
+        }
+        // Started two columns into the pattern, the X-T2 phase begins at column 4, so 52 columns are needed.
+        let shifted = XTransPattern.sidFuji.shifted(rows: 0, columns: 2)
+        XCTAssertNoThrow(try decoder.decode(try Fixtures.xTransDNG(width: 52, height: 48, pattern: shifted)))
+        assertRawDecodingError(try decoder.decode(try Fixtures.xTransDNG(width: 51, height: 48, pattern: shifted))) {
+            XCTAssertEqual($0, .tooSmall(width: 51, height: 48))
+        }
+        assertRawDecodingError(try RawDecoder(maxPixels: 2000).decode(try Fixtures.xTransDNG(width: 48, height: 48))) {
+            XCTAssertEqual($0, .tooManyPixels(width: 48, height: 48, limit: 2000))
+        }
+    }
+
+    func testXTransMetadataMatchesTheDecodedImage() throws {
+        let dng = try Fixtures.xTransDNG(width: 61, height: 55, blackLevel: 256, whiteLevel: 4095, make: "FUJIFILM",
+                                         model: "X-Pro2")
+        let metadata = try decoder.metadata(dng)
+        XCTAssertEqual(metadata, try decoder.decode(dng).metadata)
+        XCTAssertEqual(metadata.cfa, "X-Trans")
+        XCTAssertEqual(metadata.blackLevels, [256, 256, 256, 256])
+        XCTAssertEqual(metadata.whiteLevel, 4095)
+        // A third of the whole 6x6 blocks: 60x54 of 61x55.
+        XCTAssertEqual([metadata.packedWidth, metadata.packedHeight], [20, 18])
+        XCTAssertEqual(try decoder.metadata(try Fixtures.xTransDNG(make: "FUJIFILM", model: "X-T2")).blackLevels,
+                       [1024, 1024, 1024, 1024])
+    }
+
+    func testSixBySixPatternsThatAreNotXTransAreUnsupported() throws {
+        // Bayer written out over 6x6 is not X-Trans.
+        let bayerSixBySix = (0 ..< 36).map { index -> UInt8 in [0, 1, 1, 2][(index / 6 % 2) * 2 + index % 2] }
+        let dng = Fixtures.customDNG(width: 60, height: 60, photometric: 32803, cfaRepeat: [6, 6],
+                                     cfaPattern: bayerSixBySix)
+        assertRawDecodingError(try decoder.decode(dng)) { error in
+            guard case let .unsupportedColorFilter(layout) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(layout.contains("6x6"), layout)
+            XCTAssertEqual(error.httpStatusHint, 422)
+        }
+        XCTAssertEqual(try decoder.metadata(dng).cfa, "other")
+        XCTAssertEqual(try decoder.metadata(dng).packedWidth, 0)
     }
 
     func testOtherColourFiltersAreUnsupported() throws {

@@ -54,4 +54,45 @@ final class SyntheticSceneTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("mean level"))
         }
     }
+
+    func testFujiSceneDecodesAsADarkX2Frame() throws {
+        let scene = SyntheticScene.fujiXTrans(seed: 4, width: 150, height: 120)
+        XCTAssertEqual(scene.sensor, .xTrans(.sidFuji))
+        let dng = try scene.makeDNG()
+        XCTAssertEqual(dng, try SyntheticScene.fujiXTrans(seed: 4, width: 150, height: 120).makeDNG())
+        let raw = try RawDecoder().decode(dng)
+        XCTAssertEqual(raw.mosaic, .xTrans(.sidFuji))
+        XCTAssertEqual(raw.metadata.make, "Fujifilm")
+        XCTAssertEqual(raw.metadata.model, "X-T2")
+        XCTAssertEqual(raw.metadata.cfa, "X-Trans")
+        XCTAssertEqual(raw.blackLevels, [1024, 1024, 1024, 1024])
+        XCTAssertEqual(raw.whiteLevel, 16383)
+        XCTAssertEqual([raw.metadata.packedWidth, raw.metadata.packedHeight], [50, 40])
+        let mean = XTransPacker.normalisedMean(raw)
+        XCTAssertGreaterThan(mean, 0.002)
+        XCTAssertLessThan(mean, 0.01)
+        // Whole 6x6 blocks by default, so nothing is cropped.
+        let defaults = SyntheticScene.fujiXTrans()
+        XCTAssertEqual([defaults.width % 6, defaults.height % 6], [0, 0])
+    }
+
+    func testFujiSceneFollowsItsColourFilter() throws {
+        // The grey ladder's brightest step is neutral, so in camera proportions green reads highest, then blue, then
+        // red (the X-T2 neutral is about 0.44, 1, 0.62).
+        let scene = SyntheticScene.fujiXTrans(seed: 5, width: 600, height: 402, meanLevel: 0.02)
+        let pixels = try scene.mosaic()
+        var sums: [CFAPattern.Colour: (total: Double, count: Double)] = [:]
+        for row in 22 ..< 58 {
+            for col in 466 ..< 534 {
+                let colour = XTransPattern.sidFuji.colour(row: row, col: col)
+                let previous = sums[colour] ?? (0, 0)
+                sums[colour] = (previous.total + Double(pixels[row * 600 + col]) - 1024, previous.count + 1)
+            }
+        }
+        let red = sums[.red].map { $0.total / $0.count } ?? 0
+        let green = sums[.green].map { $0.total / $0.count } ?? 0
+        let blue = sums[.blue].map { $0.total / $0.count } ?? 0
+        XCTAssertEqual(red / green, CameraColour.fujiXT2.asShotNeutral[0], accuracy: 0.05)
+        XCTAssertEqual(blue / green, CameraColour.fujiXT2.asShotNeutral[2], accuracy: 0.05)
+    }
 }
