@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-# Compiler progress lines are dropped to keep the log readable; swift test's status decides.
+# The container and Kubernetes recipes, checked offline (no Docker engine or cluster needed).
+scripts/validate-deploy.sh
+# Compiler progress lines are dropped to keep the log readable; swift test's status decides, and its
+# summary closes the output.
 swift test --disable-swift-testing 2>&1 | grep --line-buffered -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Merging)'

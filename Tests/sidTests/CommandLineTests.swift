@@ -65,6 +65,27 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try png("base.png").textValue(forKey: "sid:model"), "baseline")
     }
 
+    /// A Fuji shooter's path: an X-Trans sample, a Fuji-shaped checkpoint beside a Sony one, the model
+    /// chosen by the raw's sensor.
+    func testXTransRawsGoToTheFujiModel() throws {
+        let weights = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("SIDWeightsTests/Fixtures")
+        XCTAssertEqual(try sid.run(["convert", weights.appendingPathComponent("fuji_w1_zip.pth").path, "--output", "fuji.safetensors"]).status, 0)
+        XCTAssertEqual(try sid.run(["convert", Self.fixtures.appendingPathComponent("parity_w8.pth").path, "--output", "sony.safetensors"]).status, 0)
+        XCTAssertEqual(try sid.run(["sample", "xt.dng", "--xtrans", "--width", "150", "--height", "120"]).status, 0)
+        let info = try sid.run(["info", "xt.dng"])
+        XCTAssertTrue(info.stdout.contains("\"X-Trans\""), info.stdout)
+        let outcome = try sid.run(["enhance", "xt.dng", "--ratio", "50", "--weights", "sony.safetensors",
+                                   "--weights", "fuji.safetensors", "--output", "xt.png"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let image = try png("xt.png")
+        // 150x120 crops to 150x120 (multiples of 6), packs to 50x40, the 3x shuffle gives 150x120.
+        XCTAssertEqual([image.width, image.height], [150, 120])
+        XCTAssertEqual(image.textValue(forKey: "sid:model"), "sid-fuji")
+        let sonyOnly = try sid.run(["enhance", "xt.dng", "--ratio", "50", "--weights", "sony.safetensors", "--output", "no.png"])
+        XCTAssertNotEqual(sonyOnly.status, 0)
+        XCTAssertTrue(sonyOnly.stderr.contains("sid-fuji"), sonyOnly.stderr)
+    }
+
     func testMistakesGiveAReadableErrorAndAFailingStatus() throws {
         XCTAssertEqual(try sid.run(["sample", "dark.dng", "--width", "64", "--height", "64"]).status, 0)
         for (arguments, needle) in [
