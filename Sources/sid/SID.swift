@@ -7,6 +7,6 @@ struct SID: ParsableCommand {
         abstract: "Learning to See in the Dark: camera raw files in, bright clean PNGs out.",
         subcommands: [
             EnhanceCommand.self, ConvertCommand.self, InfoCommand.self,
-            SampleCommand.self, BenchCommand.self,
+            SampleCommand.self, BenchCommand.self, ServeCommand.self,
         ])
 }

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import SIDEngine
+import SIDHTTP
+
+/// The `sid serve` application: an HTTP server whose enhancement requests go through a bounded queue to a
+/// pool of workers, with health and readiness probes, Prometheus metrics and a graceful shutdown.
+///
+/// Life: `start()` listens (healthz 200, readyz 503), `load(_:)` starts the workers and warms them up (readyz
+/// 200), `shutdown(grace:)` turns readiness off, stops accepting, lets the work in flight and queued finish.
+public final class EnhanceService: @unchecked Sendable {
+    public let configuration: ServiceConfiguration
+    /// The service's own metrics registry (what GET /metrics shows).
+    public let metrics = ServiceMetrics()
+    private let logger: Logger
+    private let state = ServiceState()
+    private let server: HTTPServer
+
+    /// Prepares the server; nothing listens until `start()`.
+    public init(configuration: ServiceConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let handler = ServiceHandler(state: state, metrics: metrics, queueTimeout: configuration.requestTimeout,
+                                     logger: logger)
+        let tls = configuration.tlsCertificate.flatMap { certificate in
+            configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0) }
+        }
+        let serverConfiguration = HTTPServer.Configuration(
+            host: configuration.host, port: configuration.port, maxConnections: configuration.maxConnections,
+            limits: HTTPParserLimits(maxBodyBytes: configuration.maxBodyBytes),
+            headerReadTimeout: configuration.headerTimeout, bodyIdleTimeout: configuration.bodyIdleTimeout,
+            bodyTotalTimeout: configuration.bodyTimeout, keepAliveIdleTimeout: configuration.keepAliveTimeout,
+            tls: tls, logger: logger, observer: { handler.observe($0) })
+        server = HTTPServer(configuration: serverConfiguration, handler: handler)
+        state.attach(server)
+    }
+
+    /// Binds and starts answering: probes and metrics at once, enhancements once `load` has finished.
+    public func start() throws {
+        try server.start()
+    }
+
+    /// The bound port (the kernel's choice when configured as 0).
+    public var port: Int { server.port }
+
+    /// Whether readiness is reported (loaded, warmed up, not draining).
+    public var isReady: Bool { state.phase == .ready }
+
+    /// Requests whose first byte has arrived and whose response has not been fully written.
+    public var inFlightRequests: Int { server.inFlightRequestCount }
+
+    /// Whether `beginDraining()` or `shutdown(grace:)` has been called.
+    public var isDraining: Bool { state.phase == .draining }
+
+    /// Starts the workers on `registry` and returns once each has run a warm-up inference; then the service is ready.
+    public func load(_ registry: ModelRegistry) throws {
+        let pool = WorkerPool(registry: registry, workers: configuration.workers,
+                              threadsPerWorker: configuration.threadsPerWorker, maxTile: configuration.maxTile,
+                              maxPixels: configuration.maxMegapixels * 1_000_000, capacity: configuration.queueCapacity,
+                              metrics: metrics, logger: logger)
+        let started = ContinuousClock.now
+        do {
+            try pool.start()
+        } catch {
+            pool.stop()
+            throw error
+        }
+        guard state.becomeReady(pool: pool, models: registry.models) else {
+            logger.notice("loaded while shutting down: not becoming ready")
+            return
+        }
+        metrics.setReady(true)
+        logger.info("ready", metadata: [
+            "models": "\(registry.models.map(\.name).joined(separator: ","))",
+            "default_model": "\(state.defaultModel)",
+            "warm_up_s": "\(String(format: "%.2f", WorkerPool.seconds(ContinuousClock.now - started)))",
+            "port": "\(port)",
+        ])
+    }
+
+    /// Readiness turns 503, the listener closes, idle connections close; requests in flight go on.
+    public func beginDraining() {
+        guard state.beginDraining() else { return }
+        metrics.setReady(false)
+        logger.notice("draining: readiness is off and no new connections are accepted", metadata: [
+            "in_flight": "\(server.inFlightRequestCount)", "queued": "\(state.pool?.queueDepth ?? 0)",
+        ])
+        server.beginDraining()
+    }
+
+    /// Drains, waits up to `grace` for requests in flight and queued, then stops everything.
+    /// Returns false if work was still going on when the grace period ran out (it is then abandoned).
+    @discardableResult
+    public func shutdown(grace: Duration) -> Bool {
+        beginDraining()
+        let finished = server.waitUntilIdle(timeout: grace)
+        if !finished {
+            let abandoned = state.pool?.abandonQueued(with: .draining) ?? 0
+            logger.warning("grace period over: abandoning the remaining work", metadata: [
+                "in_flight": "\(server.inFlightRequestCount)", "abandoned_queued": "\(abandoned)",
+            ])
+        }
+        state.pool?.stop()
+        server.stop()
+        logger.notice("stopped", metadata: ["clean": "\(finished)"])
+        return finished
+    }
+}

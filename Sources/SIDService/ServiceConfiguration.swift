@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+
+/// Everything `sid serve` can be told, with the defaults it uses when told nothing.
+///
+/// Each setting can come from a flag or an environment variable (flag wins); `apply(environment:)` reads the
+/// variables, `effectiveMetadata` is what the service logs at start.
+public struct ServiceConfiguration: Sendable, Equatable {
+    public var host = "0.0.0.0"
+    public var port = 8080
+    /// Explicit weight files; empty means SID_WEIGHTS, then weights/*.safetensors (see `WeightsLocation`).
+    public var weights: [String] = []
+    /// Random full-width U-Net weights instead of a file: for benchmarks only, the images are meaningless.
+    public var syntheticWeights = false
+    /// Worker threads, each owning one `Enhancer`.
+    public var workers: Int
+    /// Compute threads inside each worker.
+    public var threadsPerWorker: Int
+    /// Jobs that may wait for a worker; one more gets 503 at once.
+    public var queueCapacity = 4
+    public var maxBodyMegabytes = 200
+    /// Raws with more sensor pixels are refused (422) before their pixels are read.
+    public var maxMegapixels = 100
+    /// Largest tile edge in packed pixels; a worker's memory grows with its square.
+    public var maxTile = 768
+    /// How long a job may wait in the queue before it is dropped with 503.
+    public var requestTimeout: Duration = .seconds(120)
+    /// How long a SIGTERM/SIGINT waits for requests in flight and queued before the process exits.
+    public var gracePeriod: Duration = .seconds(30)
+    /// A request head must arrive within this (-> 408).
+    public var headerTimeout: Duration = .seconds(10)
+    /// Longest pause between body bytes (-> 408).
+    public var bodyIdleTimeout: Duration = .seconds(30)
+    /// A whole upload must arrive within this (-> 408).
+    public var bodyTimeout: Duration = .seconds(300)
+    public var keepAliveTimeout: Duration = .seconds(60)
+    public var maxConnections = 64
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var logLevel: Logger.Level = .info
+
+    /// The defaults, with the worker layout chosen for this machine's cores.
+    public init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        (workers, threadsPerWorker) = Self.defaultLayout(cores: cores)
+    }
+
+    /// One worker using every core. Measured on 2 cores with scripts/load-test.sh (see the report in the
+    /// commit): a full frame takes about half as long with 1x2 threads as with 2x1, so latency halves, while
+    /// throughput at concurrency 2 stays within a few percent; and one worker holds one set of network
+    /// buffers (about 0.5 GB at --max-tile 768) instead of two.
+    public static func defaultLayout(cores: Int) -> (workers: Int, threadsPerWorker: Int) {
+        (1, max(1, cores))
+    }
+
+    public var maxBodyBytes: Int { maxBodyMegabytes * 1024 * 1024 }
+
+    /// Seconds as a Duration, to the millisecond; what is not a finite number of seconds becomes -1 s, which
+    /// `validate()` refuses, and more than a billion seconds is a billion.
+    public static func duration(seconds: Double) -> Duration {
+        guard seconds.isFinite else { return .seconds(-1) }
+        return .milliseconds(Int64((min(max(seconds, -1), 1e9) * 1000).rounded()))
+    }
+
+    /// Reads the SID_* variables that are set; a malformed one is an error naming it.
+    public mutating func apply(environment: [String: String]) throws {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func integer(_ name: String) throws -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int(text) else { throw ConfigurationError.invalid(name: name, value: text, expected: "a whole number") }
+            return number
+        }
+        func seconds(_ name: String) throws -> Duration? {
+            guard let text = value(name) else { return nil }
+            guard let number = Double(text), number.isFinite, number >= 0 else {
+                throw ConfigurationError.invalid(name: name, value: text, expected: "a number of seconds")
+            }
+            return Self.duration(seconds: number)
+        }
+        if let text = value("SID_HOST") { host = text }
+        if let number = try integer("SID_PORT") { port = number }
+        if let text = value("SID_SYNTHETIC_WEIGHTS") {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": syntheticWeights = true
+            case "0", "false", "no", "off": syntheticWeights = false
+            default: throw ConfigurationError.invalid(name: "SID_SYNTHETIC_WEIGHTS", value: text, expected: "true or false")
+            }
+        }
+        if let number = try integer("SID_WORKERS") { workers = number }
+        if let number = try integer("SID_THREADS") { threadsPerWorker = number }
+        if let number = try integer("SID_QUEUE") { queueCapacity = number }
+        if let number = try integer("SID_MAX_BODY_MB") { maxBodyMegabytes = number }
+        if let number = try integer("SID_MAX_MEGAPIXELS") { maxMegapixels = number }
+        if let number = try integer("SID_MAX_TILE") { maxTile = number }
+        if let duration = try seconds("SID_REQUEST_TIMEOUT") { requestTimeout = duration }
+        if let duration = try seconds("SID_GRACE_SECONDS") { gracePeriod = duration }
+        if let duration = try seconds("SID_HEADER_TIMEOUT") { headerTimeout = duration }
+        if let duration = try seconds("SID_BODY_IDLE_TIMEOUT") { bodyIdleTimeout = duration }
+        if let duration = try seconds("SID_BODY_TIMEOUT") { bodyTimeout = duration }
+        if let duration = try seconds("SID_KEEP_ALIVE_TIMEOUT") { keepAliveTimeout = duration }
+        if let number = try integer("SID_MAX_CONNECTIONS") { maxConnections = number }
+        if let text = value("SID_TLS_CERT") { tlsCertificate = text }
+        if let text = value("SID_TLS_KEY") { tlsKey = text }
+        if let text = value("SID_LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ConfigurationError.invalid(name: "SID_LOG_LEVEL", value: text,
+                                                 expected: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            logLevel = level
+        }
+    }
+
+    /// Checks ranges and pairs, naming the flag to fix.
+    public func validate() throws {
+        func require(_ condition: Bool, _ flag: String, _ expected: String, _ value: Any) throws {
+            if !condition { throw ConfigurationError.invalid(name: flag, value: "\(value)", expected: expected) }
+        }
+        try require((0 ... 65535).contains(port), "--port", "0 to 65535", port)
+        try require((1 ... 64).contains(workers), "--workers", "1 to 64", workers)
+        try require((1 ... 256).contains(threadsPerWorker), "--threads", "1 to 256", threadsPerWorker)
+        try require((0 ... 10_000).contains(queueCapacity), "--queue", "0 to 10000", queueCapacity)
+        try require((1 ... 4096).contains(maxBodyMegabytes), "--max-body-mb", "1 to 4096", maxBodyMegabytes)
+        try require((1 ... 1000).contains(maxMegapixels), "--max-megapixels", "1 to 1000", maxMegapixels)
+        try require((256 ... 8192).contains(maxTile), "--max-tile", "256 to 8192", maxTile)
+        try require((1 ... 100_000).contains(maxConnections), "--max-connections", "1 to 100000", maxConnections)
+        for (flag, duration) in [("--request-timeout", requestTimeout), ("--header-timeout", headerTimeout),
+                                 ("--body-idle-timeout", bodyIdleTimeout), ("--body-timeout", bodyTimeout),
+                                 ("--keep-alive-timeout", keepAliveTimeout)] {
+            try require(duration > .zero, flag, "more than 0 seconds", duration)
+        }
+        try require(gracePeriod >= .zero, "--grace-seconds", "0 or more seconds", gracePeriod)
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ConfigurationError.incompleteTLS
+        }
+    }
+
+    /// The configuration as log metadata, one key per setting.
+    public var effectiveMetadata: Logger.Metadata {
+        func seconds(_ duration: Duration) -> Logger.MetadataValue {
+            let (whole, fraction) = duration.components
+            return "\(Double(whole) + Double(fraction) / 1e18)"
+        }
+        return [
+            "host": "\(host)", "port": "\(port)",
+            "weights": "\(weights.isEmpty ? "auto" : weights.joined(separator: ","))",
+            "synthetic_weights": "\(syntheticWeights)",
+            "workers": "\(workers)", "threads_per_worker": "\(threadsPerWorker)", "queue": "\(queueCapacity)",
+            "max_body_mb": "\(maxBodyMegabytes)", "max_megapixels": "\(maxMegapixels)", "max_tile": "\(maxTile)",
+            "request_timeout_s": seconds(requestTimeout), "grace_s": seconds(gracePeriod),
+            "header_timeout_s": seconds(headerTimeout), "body_idle_timeout_s": seconds(bodyIdleTimeout),
+            "body_timeout_s": seconds(bodyTimeout), "keep_alive_timeout_s": seconds(keepAliveTimeout),
+            "max_connections": "\(maxConnections)", "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
+        ]
+    }
+}

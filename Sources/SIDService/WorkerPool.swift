@@ -1,0 +1,219 @@
+import Foundation
+import Logging
+import SIDEngine
+import SIDRaw
+
+/// A bounded queue in front of long-lived worker threads, each owning one `Enhancer` (and so its network
+/// buffers) for its whole life. Connection threads submit complete requests and wait; workers never see a
+/// socket, so a slow client can hold a connection thread but never a worker.
+final class WorkerPool: @unchecked Sendable {
+    /// What became of a submission.
+    enum Submission: Equatable {
+        case accepted
+        /// Every worker is busy and `capacity` jobs already wait.
+        case queueFull
+        /// The pool is shutting down.
+        case stopped
+    }
+
+    let workerCount: Int
+    /// Jobs that may wait for a worker.
+    let capacity: Int
+    private let registry: ModelRegistry
+    private let threadsPerWorker: Int
+    private let maxTile: Int
+    private let maxPixels: Int
+    private let metrics: ServiceMetrics
+    private let logger: Logger
+
+    // Guards everything below.
+    private let condition = NSCondition()
+    private var queue: [EnhanceJob] = []
+    private var busy = 0
+    private var warmed = 0
+    private var warmUpFailure: String?
+    private var running = 0
+    private var stopping = false
+
+    init(registry: ModelRegistry, workers: Int, threadsPerWorker: Int, maxTile: Int, maxPixels: Int,
+         capacity: Int, metrics: ServiceMetrics, logger: Logger) {
+        self.registry = registry
+        workerCount = workers
+        self.threadsPerWorker = threadsPerWorker
+        self.maxTile = maxTile
+        self.maxPixels = maxPixels
+        self.capacity = capacity
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Starts the workers and returns once every one has run a warm-up inference, or throws why one could not.
+    func start() throws {
+        // A small synthetic raw takes the whole path (LibRaw, packing, network, PNG) before the first request does.
+        let sample = try SyntheticScene(seed: 7, width: 128, height: 128).makeDNG()
+        condition.lock()
+        running = workerCount
+        condition.unlock()
+        metrics.setWorkers(workerCount)
+        for index in 0 ..< workerCount {
+            let thread = Thread { [self] in work(index: index, sample: sample) }
+            thread.name = "sid-worker-\(index)"
+            thread.start()
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        while warmed < workerCount, warmUpFailure == nil {
+            condition.wait()
+        }
+        if let warmUpFailure { throw ServiceError.internalError("the warm-up inference failed: \(warmUpFailure)") }
+    }
+
+    /// Queues a job unless the queue is full or the pool is stopping.
+    func submit(_ job: EnhanceJob) -> Submission {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return .stopped }
+        guard hasRoomLocked else { return .queueFull }
+        queue.append(job)
+        metrics.setQueueDepth(queue.count)
+        condition.broadcast()
+        return .accepted
+    }
+
+    /// Whether a job submitted now would be accepted (a hint: the answer may change a moment later).
+    var hasRoom: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !stopping && hasRoomLocked
+    }
+
+    /// Jobs waiting for a worker.
+    var queueDepth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Takes a job out of the queue if no worker has started it; false if one has (or it is done).
+    func cancel(_ job: EnhanceJob) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let index = queue.firstIndex(where: { $0 === job }) else { return false }
+        queue.remove(at: index)
+        metrics.setQueueDepth(queue.count)
+        return true
+    }
+
+    /// Lets the workers finish what is queued and running, then end; new submissions are refused.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops, answers every job still queued with `error` instead of running it, and returns how many there were.
+    func abandonQueued(with error: ServiceError) -> Int {
+        condition.lock()
+        stopping = true
+        let abandoned = queue
+        queue.removeAll()
+        metrics.setQueueDepth(0)
+        condition.broadcast()
+        condition.unlock()
+        for job in abandoned {
+            metrics.countJob(outcome: "abandoned")
+            job.finish(.failure(error))
+        }
+        return abandoned.count
+    }
+
+    /// Waits until every worker thread has ended (after `stop()`); false on timeout.
+    func waitUntilStopped(timeout: Duration) -> Bool {
+        let limit = Date(timeIntervalSinceNow: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        condition.lock()
+        defer { condition.unlock() }
+        while running > 0 {
+            if !condition.wait(until: limit) { return running == 0 }
+        }
+        return true
+    }
+
+    // A worker that is idle takes a job at once, so each idle worker is one more place.
+    private var hasRoomLocked: Bool {
+        queue.count < capacity + (workerCount - busy)
+    }
+
+    private func work(index: Int, sample: Data) {
+        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxTile: maxTile, maxPixels: maxPixels)
+        let warmStart = ContinuousClock.now
+        do {
+            try enhancer.warmUp()
+            _ = try enhancer.enhance(sample, options: EnhanceOptions(ratio: .fixed(100)))
+            logger.debug("worker warmed up", metadata: [
+                "worker": "\(index)", "seconds": "\(Self.seconds(ContinuousClock.now - warmStart))",
+            ])
+            condition.lock()
+            warmed += 1
+        } catch {
+            logger.error("warm-up failed", metadata: ["worker": "\(index)", "error": "\(error)"])
+            condition.lock()
+            warmUpFailure = warmUpFailure ?? "\(error)"
+            stopping = true
+        }
+        condition.broadcast()
+        condition.unlock()
+
+        while let job = next() {
+            job.markStarted()
+            let outcome: Result<EnhanceResult, ServiceError>
+            if ContinuousClock.now > job.deadline {
+                // Its client has been told, or is about to be told, that it waited too long.
+                metrics.countJob(outcome: "expired")
+                outcome = .failure(.queueTimeout(seconds: Self.seconds(job.deadline - job.submitted)))
+            } else {
+                do {
+                    let result = try job.raw.withUnsafeBytes { try enhancer.enhance($0, options: job.options) }
+                    metrics.countJob(outcome: "completed")
+                    metrics.recordStages(queueWait: job.queueWait ?? .zero, timings: result.timings)
+                    outcome = .success(result)
+                } catch let error as EngineError {
+                    metrics.countJob(outcome: "failed")
+                    outcome = .failure(ServiceError(error))
+                } catch {
+                    metrics.countJob(outcome: "failed")
+                    outcome = .failure(.internalError("\(error)"))
+                }
+            }
+            job.finish(outcome)
+            condition.lock()
+            busy -= 1
+            metrics.setBusyWorkers(busy)
+            condition.unlock()
+        }
+
+        condition.lock()
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next job, marking this worker busy; nil once stopping with nothing left to do.
+    private func next() -> EnhanceJob? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty {
+            if stopping { return nil }
+            condition.wait()
+        }
+        let job = queue.removeFirst()
+        busy += 1
+        metrics.setQueueDepth(queue.count)
+        metrics.setBusyWorkers(busy)
+        return job
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

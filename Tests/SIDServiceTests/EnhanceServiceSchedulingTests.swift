@@ -1,0 +1,99 @@
+import Foundation
+import SIDService
+import XCTest
+
+/// The bounded queue in front of the workers: full, abandoned, expired, drained.
+final class EnhanceServiceSchedulingTests: XCTestCase {
+    /// A width-16 U-Net on the 1424x1064 raw keeps the one worker busy for about a second (debug build):
+    /// long enough for other requests to queue behind it.
+    private func slowService(_ configure: (inout ServiceConfiguration) -> Void = { _ in }) throws -> ServiceHarness {
+        try ServiceHarness(networkWidth: 16) {
+            $0.queueCapacity = 1
+            configure(&$0)
+        }
+    }
+
+    /// Starts curl on another thread; the returned closure waits for its result.
+    private func background(_ arguments: [String]) -> () -> Curl.Result? {
+        onNewThread { try? Curl.run(arguments) }
+    }
+
+    private func upload(_ path: String, _ harness: ServiceHarness, query: String = "ratio=100") -> [String] {
+        ["--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream", "\(harness.baseURL)/v1/enhance?\(query)"]
+    }
+
+    private func waitUntilRunning(_ harness: ServiceHarness) {
+        XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_workers_busy") == 1 }, "the slow job never started")
+    }
+
+    func testAFullQueueAnswers503AtOnce() throws {
+        let harness = try slowService()
+        let running = background(upload(SampleRaws.large, harness))
+        waitUntilRunning(harness)
+        let queued = background(upload(SampleRaws.small, harness))
+        XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_queue_depth") == 1 })
+
+        let started = Date()
+        let refused = try Curl.run(upload(SampleRaws.large, harness))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.0, "refused at once, not after waiting")
+        XCTAssertEqual(refused.status, 503, refused.bodyText)
+        XCTAssertEqual(refused.header("Retry-After"), "2")
+        XCTAssertEqual(refused.header("Content-Type"), "application/problem+json")
+        XCTAssertTrue(refused.bodyText.contains("the queue already holds 1 job"), refused.bodyText)
+        XCTAssertFalse(refused.headerDump.contains("100 Continue"), "refused before the upload")
+
+        XCTAssertEqual(running()?.status, 200)
+        XCTAssertEqual(queued()?.status, 200)
+    }
+
+    func testAClientThatLeavesWhileQueuedGivesUpItsPlace() throws {
+        let harness = try slowService()
+        let running = background(upload(SampleRaws.large, harness))
+        waitUntilRunning(harness)
+
+        let body = SampleRaws.data(SampleRaws.small)
+        let leaving = try TestSocket(port: harness.port)
+        try leaving.send("POST /v1/enhance?ratio=100 HTTP/1.1\r\nHost: x\r\nX-Request-Id: leaver\r\n"
+            + "Content-Length: \(body.count)\r\n\r\n")
+        try leaving.send(body)
+        XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_queue_depth") == 1 })
+        leaving.close()
+
+        XCTAssertTrue(ServiceHarness.eventually {
+            harness.metric("sid_queue_depth") == 0 && harness.metric("sid_jobs_total{outcome=\"cancelled\"}") == 1
+        }, "the abandoned job leaves the queue")
+        XCTAssertEqual(running()?.status, 200)
+        XCTAssertNil(harness.metric("sid_jobs_total{outcome=\"failed\"}"))
+        XCTAssertEqual(harness.metric("sid_jobs_total{outcome=\"completed\"}"), 1, "the abandoned job never ran")
+        XCTAssertTrue(ServiceHarness.eventually {
+            harness.log.requests.contains { $0["request_id"] == "leaver" && $0["status"] == "499" }
+        }, "logged as closed by the client")
+    }
+
+    func testAJobThatWaitsPastTheRequestTimeoutIsDroppedWith503() throws {
+        let harness = try slowService { $0.requestTimeout = .milliseconds(300) }
+        let running = background(upload(SampleRaws.large, harness))
+        waitUntilRunning(harness)
+        let dropped = try Curl.run(upload(SampleRaws.small, harness))
+        XCTAssertEqual(dropped.status, 503, dropped.bodyText)
+        XCTAssertNotNil(dropped.header("Retry-After"))
+        XCTAssertTrue(dropped.bodyText.contains("waited more than 0.3 seconds"), dropped.bodyText)
+        XCTAssertEqual(running()?.status, 200)
+        XCTAssertEqual(harness.metric("sid_jobs_total{outcome=\"expired\"}"), 1)
+    }
+
+    func testShutdownLetsRunningAndQueuedWorkFinish() throws {
+        let harness = try slowService()
+        let running = background(upload(SampleRaws.large, harness))
+        waitUntilRunning(harness)
+        let queued = background(upload(SampleRaws.small, harness))
+        XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_queue_depth") == 1 })
+
+        let clean = onNewThread { harness.service.shutdown(grace: .seconds(60)) }
+        XCTAssertTrue(ServiceHarness.eventually { harness.service.isDraining })
+        XCTAssertThrowsError(try TestSocket(port: harness.port), "no new connections while draining")
+        XCTAssertEqual(running()?.status, 200)
+        XCTAssertEqual(queued()?.status, 200)
+        XCTAssertTrue(clean())
+    }
+}

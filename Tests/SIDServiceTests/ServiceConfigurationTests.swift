@@ -1,0 +1,79 @@
+import Logging
+@testable import SIDService
+import XCTest
+
+final class ServiceConfigurationTests: XCTestCase {
+    func testDefaultsUseOneWorkerWithEveryCore() throws {
+        let configuration = ServiceConfiguration(cores: 2)
+        XCTAssertEqual(configuration.workers, 1)
+        XCTAssertEqual(configuration.threadsPerWorker, 2)
+        XCTAssertEqual(configuration.port, 8080)
+        XCTAssertEqual(configuration.host, "0.0.0.0")
+        XCTAssertEqual(configuration.maxBodyBytes, 200 * 1024 * 1024)
+        XCTAssertNoThrow(try configuration.validate())
+    }
+
+    func testEnvironmentVariablesOverrideDefaults() throws {
+        var configuration = ServiceConfiguration(cores: 2)
+        try configuration.apply(environment: [
+            "SID_HOST": "127.0.0.1", "SID_PORT": "9090", "SID_WORKERS": "2", "SID_THREADS": "1", "SID_QUEUE": "0",
+            "SID_MAX_BODY_MB": "50", "SID_REQUEST_TIMEOUT": "2.5", "SID_GRACE_SECONDS": "7",
+            "SID_SYNTHETIC_WEIGHTS": "true", "SID_TLS_CERT": "c.pem", "SID_TLS_KEY": "k.pem", "SID_LOG_LEVEL": "DEBUG",
+            "UNRELATED": "x",
+        ])
+        XCTAssertEqual(configuration.host, "127.0.0.1")
+        XCTAssertEqual(configuration.port, 9090)
+        XCTAssertEqual(configuration.workers, 2)
+        XCTAssertEqual(configuration.threadsPerWorker, 1)
+        XCTAssertEqual(configuration.queueCapacity, 0)
+        XCTAssertEqual(configuration.maxBodyMegabytes, 50)
+        XCTAssertEqual(configuration.requestTimeout, .milliseconds(2500))
+        XCTAssertEqual(configuration.gracePeriod, .seconds(7))
+        XCTAssertTrue(configuration.syntheticWeights)
+        XCTAssertEqual(configuration.tlsCertificate, "c.pem")
+        XCTAssertEqual(configuration.logLevel, .debug)
+        XCTAssertNoThrow(try configuration.validate())
+    }
+
+    func testMalformedEnvironmentVariableIsNamed() {
+        var configuration = ServiceConfiguration(cores: 2)
+        XCTAssertThrowsError(try configuration.apply(environment: ["SID_PORT": "eighty"])) { error in
+            XCTAssertEqual("\(error)", "SID_PORT is \"eighty\", but it must be a whole number")
+        }
+        XCTAssertThrowsError(try configuration.apply(environment: ["SID_GRACE_SECONDS": "-1"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("SID_GRACE_SECONDS is \"-1\""), "\(error)")
+        }
+        XCTAssertThrowsError(try configuration.apply(environment: ["SID_LOG_LEVEL": "loud"]))
+    }
+
+    func testValidationNamesTheFlag() {
+        var configuration = ServiceConfiguration(cores: 2)
+        configuration.workers = 0
+        XCTAssertThrowsError(try configuration.validate()) { error in
+            XCTAssertEqual("\(error)", "--workers is \"0\", but it must be 1 to 64")
+        }
+        configuration = ServiceConfiguration(cores: 2)
+        configuration.tlsCertificate = "cert.pem"
+        XCTAssertThrowsError(try configuration.validate()) { error in
+            XCTAssertEqual(error as? ConfigurationError, .incompleteTLS)
+        }
+        configuration = ServiceConfiguration(cores: 2)
+        configuration.requestTimeout = ServiceConfiguration.duration(seconds: .nan)
+        XCTAssertThrowsError(try configuration.validate())
+    }
+
+    func testDurationsAreClampedInsteadOfOverflowing() {
+        XCTAssertEqual(ServiceConfiguration.duration(seconds: 1e300), .seconds(1_000_000_000))
+        XCTAssertEqual(ServiceConfiguration.duration(seconds: 0.25), .milliseconds(250))
+        XCTAssertEqual(ServiceConfiguration.duration(seconds: -.infinity), .seconds(-1))
+    }
+
+    func testEffectiveMetadataListsEverySetting() {
+        let metadata = ServiceConfiguration(cores: 2).effectiveMetadata
+        for key in ["host", "port", "weights", "workers", "threads_per_worker", "queue", "max_body_mb",
+                    "request_timeout_s", "grace_s", "tls"] {
+            XCTAssertNotNil(metadata[key], key)
+        }
+        XCTAssertEqual(metadata["request_timeout_s"], "120.0")
+    }
+}
