@@ -218,7 +218,8 @@ public struct HTTPRequestParser: Sendable {
             if let carriageReturn = buffer[searchStart...].firstIndex(of: ASCII.cr), carriageReturn < buffer.count - 1 {
                 throw HTTPParseError.bareCarriageReturn
             }
-            lineScanOffset = buffer.count
+            // A CR that ends the bytes received so far may be bare: look at it again when the next byte arrives.
+            lineScanOffset = buffer.last == ASCII.cr ? buffer.count - 1 : buffer.count
             return nil
         }
         guard lineFeed + 1 - cursor <= limit else { throw tooLong }

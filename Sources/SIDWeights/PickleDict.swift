@@ -3,6 +3,10 @@ final class PickleDict {
     private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     /// Position in `entries` of each string or integer key, so assignment replaces as in Python.
     private var positions: [HashableKey: Int] = [:]
+    /// Levels of nesting in the dict: 1 while it holds only plain values. `RestrictedUnpickler` keeps it bounded.
+    var depth = 1
+    /// Set once the dict is inside another value, after which `RestrictedUnpickler` refuses to change it.
+    var isNested = false
 
     private enum HashableKey: Hashable {
         case string(String)

@@ -193,7 +193,7 @@ final class PyTorchCheckpoint {
         // Very old checkpoints pickled views into a larger storage: (view_key, offset, size).
         if fields.count >= 6, allowsView, let view = fields[5].tuple {
             guard view.count == 3, let offset = view[1].int, let size = view[2].int, offset >= 0, size >= 0,
-                  offset + size <= count
+                  offset <= count, size <= count - offset
             else {
                 throw WeightsError.malformedCheckpoint("storage \(key) has an impossible view")
             }

@@ -6,15 +6,43 @@ import Foundation
 /// that is how a malicious checkpoint runs code in `torch.load`. Here GLOBAL only resolves the allow-list in
 /// `PickleGlobal` (anything else throws `forbiddenGlobal` on the spot), and "calling" one of those builds a
 /// plain value. Persistent ids (torch storages) are handed to a closure that validates them.
+///
+/// Values may nest at most `maximumDepth` deep, since releasing a value recurses once per level (a 100 KB pickle of
+/// nested tuples would otherwise overflow the stack), and a list or dict may not change once it is inside another
+/// value: pickles of real data never do that, and it is the only way to build a cycle, which reference counting
+/// would leak, or to deepen a value behind the back of the values that hold it.
 struct RestrictedUnpickler {
     typealias PersistentLoad = (PickleValue) throws -> PickleValue
 
+    /// Real checkpoints nest a few levels (checkpoint, state dict, tensor); this leaves room for any of them.
+    static let maximumDepth = 100
+
+    /// A value on the stack or in the memo, with the depth of a tuple (a list or dict keeps its own, as it can grow).
+    private struct Item {
+        let value: PickleValue
+        let tupleDepth: Int
+
+        init(_ value: PickleValue, tupleDepth: Int = 0) {
+            self.value = value
+            self.tupleDepth = tupleDepth
+        }
+
+        /// Levels of nesting in the value: 0 for a plain value, 1 for a container of plain values.
+        var depth: Int {
+            switch value {
+            case .list(let list): return list.depth
+            case .dict(let dict): return dict.depth
+            default: return tupleDepth
+            }
+        }
+    }
+
     private var cursor: ByteCursor
     private let persistentLoad: PersistentLoad
-    private var stack: [PickleValue] = []
+    private var stack: [Item] = []
     /// Stack heights at each MARK still open.
     private var marks: [Int] = []
-    private var memo: [Int: PickleValue] = [:]
+    private var memo: [Int: Item] = [:]
 
     /// Unpickles one pickle starting at the cursor, leaving the cursor just after its STOP opcode.
     static func load(
@@ -46,7 +74,7 @@ struct RestrictedUnpickler {
                 _ = try cursor.readUInt64()
             case 0x2E: // STOP
                 guard let result = stack.popLast() else { throw malformed("STOP with an empty stack", at: offset) }
-                return result
+                return result.value
 
             case 0x28: // MARK
                 marks.append(stack.count)
@@ -61,7 +89,7 @@ struct RestrictedUnpickler {
             case 0x31: // POP_MARK
                 _ = try popToMark(at: offset)
             case 0x32: // DUP
-                push(try top(at: offset))
+                stack.append(try top(at: offset))
 
             case 0x4E: push(.none) // NONE
             case 0x88: push(.bool(true)) // NEWTRUE
@@ -89,19 +117,22 @@ struct RestrictedUnpickler {
             case 0x43: push(.bytes(try cursor.readArray(Int(try cursor.readUInt8())))) // SHORT_BINBYTES
             case 0x8E, 0x96: push(.bytes(try cursor.readArray(try length64(at: offset)))) // BINBYTES8, BYTEARRAY8
 
-            case 0x29: push(.tuple([])) // EMPTY_TUPLE
-            case 0x85: push(.tuple(try popCount(1, at: offset))) // TUPLE1
-            case 0x86: push(.tuple(try popCount(2, at: offset))) // TUPLE2
-            case 0x87: push(.tuple(try popCount(3, at: offset))) // TUPLE3
-            case 0x74: push(.tuple(try popToMark(at: offset))) // TUPLE
+            case 0x29: stack.append(Item(.tuple([]), tupleDepth: 1)) // EMPTY_TUPLE
+            case 0x85: try pushTuple(try popCount(1, at: offset), at: offset) // TUPLE1
+            case 0x86: try pushTuple(try popCount(2, at: offset), at: offset) // TUPLE2
+            case 0x87: try pushTuple(try popCount(3, at: offset), at: offset) // TUPLE3
+            case 0x74: try pushTuple(try popToMark(at: offset), at: offset) // TUPLE
             case 0x5D, 0x8F: push(.list(PickleList())) // EMPTY_LIST, EMPTY_SET
-            case 0x6C, 0x91: push(.list(PickleList(try popToMark(at: offset)))) // LIST, FROZENSET
+            case 0x6C, 0x91: // LIST, FROZENSET
+                let list = PickleList()
+                try append(try popToMark(at: offset), to: list, at: offset)
+                push(.list(list))
             case 0x61: // APPEND
                 let item = try pop(at: offset)
-                try list(at: offset).items.append(item)
+                try append([item], to: try list(at: offset), at: offset)
             case 0x65, 0x90: // APPENDS, ADDITEMS
                 let items = try popToMark(at: offset)
-                try list(at: offset).items.append(contentsOf: items)
+                try append(items, to: try list(at: offset), at: offset)
             case 0x7D: push(.dict(PickleDict())) // EMPTY_DICT
             case 0x64: // DICT
                 let dict = PickleDict()
@@ -109,7 +140,7 @@ struct RestrictedUnpickler {
                 push(.dict(dict))
             case 0x73: // SETITEM
                 let pair = try popCount(2, at: offset)
-                try dict(at: offset).set(pair[1], forKey: pair[0])
+                try setItems(pair, in: try dict(at: offset), at: offset)
             case 0x75: // SETITEMS
                 let items = try popToMark(at: offset)
                 try setItems(items, in: try dict(at: offset), at: offset)
@@ -118,41 +149,44 @@ struct RestrictedUnpickler {
             case 0x72: try memoize(Int(try cursor.readUInt32()), at: offset) // LONG_BINPUT
             case 0x70: try memoize(try textIndex(at: offset), at: offset) // PUT
             case 0x94: try memoize(memo.count, at: offset) // MEMOIZE
-            case 0x68: push(try recall(Int(try cursor.readUInt8()), at: offset)) // BINGET
-            case 0x6A: push(try recall(Int(try cursor.readUInt32()), at: offset)) // LONG_BINGET
-            case 0x67: push(try recall(try textIndex(at: offset), at: offset)) // GET
+            case 0x68: stack.append(try recall(Int(try cursor.readUInt8()), at: offset)) // BINGET
+            case 0x6A: stack.append(try recall(Int(try cursor.readUInt32()), at: offset)) // LONG_BINGET
+            case 0x67: stack.append(try recall(try textIndex(at: offset), at: offset)) // GET
 
             case 0x63: // GLOBAL
                 let module = try text(at: offset)
                 let name = try text(at: offset)
                 push(.global(try PickleGlobal(module: module, name: name)))
             case 0x93: // STACK_GLOBAL
-                let pair = try popCount(2, at: offset)
+                let pair = try popCount(2, at: offset).map(\.value)
                 guard let module = pair[0].string, let name = pair[1].string else {
                     throw malformed("STACK_GLOBAL needs two strings", at: offset)
                 }
                 push(.global(try PickleGlobal(module: module, name: name)))
             case 0x69: // INST: module and name inline, arguments since the mark
                 let global = try PickleGlobal(module: try text(at: offset), name: try text(at: offset))
-                push(try call(global, with: try popToMark(at: offset), at: offset))
+                push(try call(global, with: try popToMark(at: offset).map(\.value), at: offset))
             case 0x6F: // OBJ: class and arguments since the mark
-                let items = try popToMark(at: offset)
+                let items = try popToMark(at: offset).map(\.value)
                 guard case .global(let global)? = items.first else { throw malformed("OBJ without a class", at: offset) }
                 push(try call(global, with: Array(items.dropFirst()), at: offset))
             case 0x52, 0x81: // REDUCE, NEWOBJ
-                let arguments = try pop(at: offset)
-                let callable = try pop(at: offset)
+                let arguments = try pop(at: offset).value
+                let callable = try pop(at: offset).value
                 push(try call(callable, with: arguments, at: offset))
             case 0x92: // NEWOBJ_EX: keyword arguments are ignored, none of the allowed classes takes any
                 _ = try pop(at: offset)
-                let arguments = try pop(at: offset)
-                let callable = try pop(at: offset)
+                let arguments = try pop(at: offset).value
+                let callable = try pop(at: offset).value
                 push(try call(callable, with: arguments, at: offset))
             case 0x62: // BUILD
                 _ = try pop(at: offset)
-                try acceptBuild(on: try top(at: offset), at: offset)
+                try acceptBuild(on: try top(at: offset).value, at: offset)
 
-            case 0x51: push(try persistentLoad(try pop(at: offset))) // BINPERSID
+            case 0x51: // BINPERSID
+                let id = try pop(at: offset)
+                // What the loader builds from an id nests no deeper than the id.
+                stack.append(Item(try persistentLoad(id.value), tupleDepth: id.depth))
             case 0x50: push(try persistentLoad(.string(try text(at: offset)))) // PERSID
 
             case 0x82, 0x83, 0x84:
@@ -169,23 +203,29 @@ struct RestrictedUnpickler {
 
     // MARK: - Stack
 
-    private mutating func push(_ value: PickleValue) { stack.append(value) }
+    /// Pushes anything but a tuple, whose depth `pushTuple` works out.
+    private mutating func push(_ value: PickleValue) { stack.append(Item(value)) }
 
-    private mutating func pop(at offset: Int) throws -> PickleValue {
+    private mutating func pushTuple(_ items: [Item], at offset: Int) throws {
+        let depth = try nest(items, in: nil, startingAt: 1, at: offset)
+        stack.append(Item(.tuple(items.map(\.value)), tupleDepth: depth))
+    }
+
+    private mutating func pop(at offset: Int) throws -> Item {
         guard stack.count > (marks.last ?? 0), let value = stack.popLast() else {
             throw malformed("an opcode needs a value but the stack is empty", at: offset)
         }
         return value
     }
 
-    private func top(at offset: Int) throws -> PickleValue {
+    private func top(at offset: Int) throws -> Item {
         guard stack.count > (marks.last ?? 0), let value = stack.last else {
             throw malformed("an opcode needs a value but the stack is empty", at: offset)
         }
         return value
     }
 
-    private mutating func popCount(_ count: Int, at offset: Int) throws -> [PickleValue] {
+    private mutating func popCount(_ count: Int, at offset: Int) throws -> [Item] {
         guard stack.count - (marks.last ?? 0) >= count else {
             throw malformed("an opcode needs \(count) values but the stack has fewer", at: offset)
         }
@@ -193,27 +233,58 @@ struct RestrictedUnpickler {
         return Array(stack.suffix(count))
     }
 
-    private mutating func popToMark(at offset: Int) throws -> [PickleValue] {
+    private mutating func popToMark(at offset: Int) throws -> [Item] {
         guard let mark = marks.popLast() else { throw malformed("an opcode needs a MARK but none is open", at: offset) }
         defer { stack.removeSubrange(mark...) }
         return Array(stack[mark...])
     }
 
     private func list(at offset: Int) throws -> PickleList {
-        guard case .list(let list) = try top(at: offset) else { throw malformed("APPEND to a non-list", at: offset) }
+        guard case .list(let list) = try top(at: offset).value else { throw malformed("APPEND to a non-list", at: offset) }
+        guard !list.isNested else { throw malformed("APPEND to a list already inside another value", at: offset) }
         return list
     }
 
     private func dict(at offset: Int) throws -> PickleDict {
-        guard case .dict(let dict) = try top(at: offset) else { throw malformed("SETITEM on a non-dict", at: offset) }
+        guard case .dict(let dict) = try top(at: offset).value else { throw malformed("SETITEM on a non-dict", at: offset) }
+        guard !dict.isNested else { throw malformed("SETITEM on a dict already inside another value", at: offset) }
         return dict
     }
 
-    private func setItems(_ items: [PickleValue], in dict: PickleDict, at offset: Int) throws {
+    private func append(_ items: [Item], to list: PickleList, at offset: Int) throws {
+        list.depth = try nest(items, in: list, startingAt: list.depth, at: offset)
+        list.items.append(contentsOf: items.map(\.value))
+    }
+
+    private func setItems(_ items: [Item], in dict: PickleDict, at offset: Int) throws {
         guard items.count % 2 == 0 else { throw malformed("SETITEMS with an odd number of values", at: offset) }
+        dict.depth = try nest(items, in: dict, startingAt: dict.depth, at: offset)
         for index in stride(from: 0, to: items.count, by: 2) {
-            dict.set(items[index + 1], forKey: items[index])
+            dict.set(items[index + 1].value, forKey: items[index].value)
         }
+    }
+
+    /// Marks the lists and dicts among `items` as nested (so they can no longer change) and returns the depth of the
+    /// container that receives them, `depth` so far; `container` is that container if it already exists.
+    private func nest(_ items: [Item], in container: AnyObject?, startingAt depth: Int, at offset: Int) throws -> Int {
+        var depth = depth
+        for item in items {
+            switch item.value {
+            case .list(let list):
+                guard list !== container else { throw malformed("a list is put inside itself", at: offset) }
+                list.isNested = true
+            case .dict(let dict):
+                guard dict !== container else { throw malformed("a dict is put inside itself", at: offset) }
+                dict.isNested = true
+            default:
+                break
+            }
+            depth = max(depth, item.depth + 1)
+        }
+        guard depth <= Self.maximumDepth else {
+            throw malformed("values are nested more than \(Self.maximumDepth) deep", at: offset)
+        }
+        return depth
     }
 
     // MARK: - Memo
@@ -222,7 +293,7 @@ struct RestrictedUnpickler {
         memo[index] = try top(at: offset)
     }
 
-    private func recall(_ index: Int, at offset: Int) throws -> PickleValue {
+    private func recall(_ index: Int, at offset: Int) throws -> Item {
         guard let value = memo[index] else { throw malformed("GET of memo entry \(index), which was never stored", at: offset) }
         return value
     }
@@ -245,6 +316,8 @@ struct RestrictedUnpickler {
         case .orderedDict:
             let dict = PickleDict()
             if case .list(let pairs)? = arguments.first {
+                // Keys and values sat two levels down in the list (inside pairs), one level down in the dict.
+                dict.depth = max(pairs.depth - 1, 1)
                 for pair in pairs.items {
                     guard let items = pair.tuple, items.count == 2 else {
                         throw malformed("OrderedDict built from something other than (key, value) pairs", at: offset)

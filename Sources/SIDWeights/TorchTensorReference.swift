@@ -32,6 +32,8 @@ struct TorchTensorReference: Sendable {
             throw WeightsError.unsupportedDType(tensor: name, dtype: storage.dtype.rawValue)
         }
         let count = try validatedElementCount(name: name, storageBytes: storageBytes)
+        // Only a tensor with elements has had its offset checked against the storage.
+        guard count > 0 else { return [] }
         let first = storage.elementOffset + storageOffset
         switch storage.dtype {
         case .float16:
@@ -60,15 +62,25 @@ struct TorchTensorReference: Sendable {
                 throw WeightsError.malformedCheckpoint("tensor \(name) claims an impossible size \(shape)")
             }
             count = product
-            if size > 0 { lastIndex += (size - 1) * stride }
+            if size > 0 {
+                // Offsets and strides come from the pickle: a hostile one must be refused, not overflow.
+                let (reach, reachOverflows) = (size - 1).multipliedReportingOverflow(by: stride)
+                let (sum, sumOverflows) = lastIndex.addingReportingOverflow(reach)
+                guard !reachOverflows, !sumOverflows else {
+                    throw WeightsError.malformedCheckpoint(
+                        "tensor \(name) has an impossible layout (size \(shape), stride \(strides), offset \(storageOffset))")
+                }
+                lastIndex = sum
+            }
         }
         guard count > 0 else { return 0 }
         guard lastIndex < storage.elementCount else {
             throw WeightsError.malformedCheckpoint(
                 "tensor \(name) reaches element \(lastIndex) of a storage holding \(storage.elementCount)")
         }
-        let neededBytes = (storage.elementOffset + storage.elementCount) * storage.dtype.elementSize
-        guard storageBytes.count >= neededBytes else {
+        let (storageEnd, endOverflows) = storage.elementOffset.addingReportingOverflow(storage.elementCount)
+        let (neededBytes, bytesOverflow) = storageEnd.multipliedReportingOverflow(by: storage.dtype.elementSize)
+        guard !endOverflows, !bytesOverflow, storageBytes.count >= neededBytes else {
             throw WeightsError.truncated(
                 "storage \(storage.key) of tensor \(name) has \(storageBytes.count) bytes, needs \(neededBytes)")
         }
@@ -87,7 +99,9 @@ struct TorchTensorReference: Sendable {
             if isContiguous {
                 for index in 0 ..< count { output[index] = element(first + index) }
             } else {
-                // An odometer over the shape: advance the last axis, carrying into earlier ones.
+                // An odometer over the shape: advance the last axis, carrying into earlier ones. Wrapping arithmetic,
+                // because stepping past the last element or along an axis of size 1 (whose stride can be anything)
+                // may leave the range of Int on the way; every index actually read was validated.
                 var position = [Int](repeating: 0, count: shape.count)
                 var source = first
                 for index in 0 ..< count {
@@ -95,9 +109,9 @@ struct TorchTensorReference: Sendable {
                     var axis = shape.count - 1
                     while axis >= 0 {
                         position[axis] += 1
-                        source += strides[axis]
+                        source &+= strides[axis]
                         if position[axis] < shape[axis] { break }
-                        source -= strides[axis] * shape[axis]
+                        source &-= strides[axis] &* shape[axis]
                         position[axis] = 0
                         axis -= 1
                     }

@@ -23,7 +23,7 @@ public final class WeightsFile: @unchecked Sendable {
     /// Copies of tensors whose data is not 4-byte aligned in the file, since Float loads need alignment.
     private let alignedCopies: [String: UnsafeMutableBufferPointer<Float>]
 
-    private struct Layout {
+    struct Layout {
         let shape: [Int]
         /// Absolute byte range in the file.
         let start: Int
@@ -68,7 +68,8 @@ public final class WeightsFile: @unchecked Sendable {
 
     // MARK: - Header
 
-    private static func parseHeader(
+    /// Internal rather than private so that the fuzzer (Fuzz/safetensors) can feed it bytes without a file.
+    static func parseHeader(
         of bytes: UnsafeRawBufferPointer, path: String
     ) throws -> (metadata: [String: String], layouts: [String: Layout]) {
         func invalid(_ reason: String) -> WeightsError { .invalidSafeTensors(path: path, reason: reason) }

@@ -51,6 +51,16 @@ final class HTTPRequestParserTests: XCTestCase {
         }
     }
 
+    /// Found by fuzzing (Fuzz/http-request-parser/corpus/bare-cr-at-end-of-read): a CR that was the last byte of one
+    /// read was not looked at again when the next read arrived, so a bare CR split that way went unnoticed.
+    func testBareCarriageReturnEndingAReadIsRejectedWhenTheNextByteArrives() {
+        var parser = HTTPRequestParser()
+        parser.append(Array("GET /\r".utf8))
+        XCTAssertNil(try parser.next())
+        parser.append(Array("X".utf8))
+        XCTAssertThrowsError(try parser.next()) { XCTAssertEqual($0 as? HTTPParseError, .bareCarriageReturn) }
+    }
+
     // MARK: - Well-formed requests
 
     func testSimpleGet() throws {

@@ -104,6 +104,26 @@ final class PyTorchCheckpointTests: XCTestCase {
         }
     }
 
+    /// Found by fuzzing review (Fuzz/pytorch-checkpoint/corpus/regression-view-overflow.pth): a legacy storage view
+    /// whose offset plus size overflowed Int trapped instead of being refused.
+    func testLegacyViewThatOverflowsIsRefused() throws {
+        func text(_ string: String) -> [UInt8] { [0x58] + withUnsafeBytes(of: UInt32(string.utf8.count).littleEndian, Array.init) + Array(string.utf8) }
+        let twoToThe62: [UInt8] = [0x8A, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x40]
+        var bytes: [UInt8] = [0x80, 0x02, 0x8A, 0x0A] + PyTorchCheckpoint.legacyMagicNumber + [0x2E]
+        bytes += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E] // protocol version 1001
+        bytes += [0x80, 0x02, 0x7D, 0x2E] // system info
+        // ('storage', torch.FloatStorage, 'k', 'cpu', 10, ('k', 2**62, 2**62)) as a persistent id.
+        bytes += [0x80, 0x02, 0x28] + text("storage") + Array("ctorch\nFloatStorage\n".utf8) + text("k") + text("cpu")
+        bytes += [0x4B, 0x0A] + text("k") + twoToThe62 + twoToThe62 + [0x87, 0x74, 0x51, 0x2E]
+        let directory = try TemporaryDirectory()
+        let path = directory.path("view.pth")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try PyTorchCheckpoint(path: path)) { error in
+            guard case WeightsError.malformedCheckpoint(let reason)? = error as? WeightsError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("impossible view"), reason)
+        }
+    }
+
     private func assertMatches(_ checkpoint: PyTorchCheckpoint, fixture: String, line: UInt = #line) throws {
         try Fixtures.assertMatchesExpected(try checkpoint.stateDict().map { ($0.name, $0.shape, $0.values) }, fixture: fixture, line: line)
     }

@@ -101,6 +101,38 @@ final class RestrictedUnpicklerTests: XCTestCase {
         }
     }
 
+    /// Found by fuzzing (Fuzz/unpickler): a list appended to itself through the memo was a reference cycle, leaked.
+    func testAListPutInsideItselfIsRefused() {
+        // EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP.
+        assertMalformed([0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E], reason: "a list is put inside itself")
+        // EMPTY_DICT, BINPUT 0, a key, BINGET 0, SETITEM, STOP.
+        assertMalformed([0x80, 0x02, 0x7D, 0x71, 0x00, 0x4B, 0x01, 0x68, 0x00, 0x73, 0x2E], reason: "a dict is put inside itself")
+    }
+
+    /// Found by fuzzing: two lists appended to each other were a cycle too; a list may not change once nested.
+    func testAListChangedAfterBeingNestedIsRefused() {
+        // L0 = [], L1 = [], L1.append(L0), then L0.append(L1).
+        let pickle: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x5D, 0x71, 0x01, 0x68, 0x00, 0x61, 0x30,
+                               0x68, 0x00, 0x68, 0x01, 0x61, 0x2E]
+        assertMalformed(pickle, reason: "APPEND to a list already inside another value")
+    }
+
+    /// Found by fuzzing: releasing 100,000 nested tuples recursed once per level and overflowed the stack.
+    func testNestingIsBoundedInsteadOfOverflowingTheStack() throws {
+        func nestedTuples(_ depth: Int) -> [UInt8] { [0x80, 0x02, 0x4E] + Array(repeating: 0x85, count: depth) + [0x2E] }
+        var value = try load(Data(nestedTuples(RestrictedUnpickler.maximumDepth)))
+        for _ in 0 ..< RestrictedUnpickler.maximumDepth {
+            guard let items = value.tuple, items.count == 1 else { return XCTFail("expected a 1-tuple, got \(value.kindName)") }
+            value = items[0]
+        }
+        guard case .none = value else { return XCTFail("expected None innermost, got \(value.kindName)") }
+        assertMalformed(nestedTuples(RestrictedUnpickler.maximumDepth + 1), reason: "nested more than")
+        assertMalformed(nestedTuples(100_000), reason: "nested more than")
+        let nestedLists: [UInt8] = [0x80, 0x02] + Array(repeating: 0x5D, count: 100_000)
+            + Array(repeating: 0x61, count: 99_999) + [0x2E]
+        assertMalformed(nestedLists, reason: "nested more than")
+    }
+
     func testCursorStopsJustAfterStop() throws {
         let bytes: [UInt8] = [0x80, 0x02, 0x4B, 0x07, 0x2E, 0x80, 0x02, 0x4B, 0x08, 0x2E]
         try bytes.withUnsafeBytes { raw in
@@ -127,6 +159,15 @@ final class RestrictedUnpicklerTests: XCTestCase {
                 return try RestrictedUnpickler.load(from: &cursor, persistentLoad: persistentLoad)
             }
             return try RestrictedUnpickler.load(from: &cursor)
+        }
+    }
+
+    private func assertMalformed(_ bytes: [UInt8], reason: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try load(Data(bytes)), file: file, line: line) { error in
+            guard case WeightsError.malformedPickle(let message)? = error as? WeightsError else {
+                return XCTFail("\(error)", file: file, line: line)
+            }
+            XCTAssertTrue(message.contains(reason), message, file: file, line: line)
         }
     }
 

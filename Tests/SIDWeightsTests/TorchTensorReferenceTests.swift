@@ -27,8 +27,34 @@ final class TorchTensorReferenceTests: XCTestCase {
         }
     }
 
-    private func reference(count: Int, offset: Int, shape: [Int], strides: [Int]) throws -> TorchTensorReference {
-        let storage = TorchStorageReference(key: "0", dtype: .float32, elementOffset: 0, elementCount: count)
+    /// Found by fuzzing (Fuzz/unpickler/corpus/regression-*-overflow.pkl): strides, offsets and element counts from
+    /// a hostile pickle overflowed Int while being checked, which trapped instead of refusing the checkpoint.
+    func testLayoutsThatOverflowAreRefused() throws {
+        let storage: [Float] = (0 ..< 12).map(Float.init)
+        try storage.withUnsafeBytes { bytes in
+            let hugeStride = try reference(count: 12, offset: 0, shape: [3], strides: [1 << 62])
+            XCTAssertThrowsError(try hugeStride.floats(from: bytes, name: "t"))
+            let hugeOffset = try reference(count: 12, offset: Int.max, shape: [2], strides: [1])
+            XCTAssertThrowsError(try hugeOffset.floats(from: bytes, name: "t"))
+            let hugeStorage = try reference(count: 1 << 62, offset: 0, shape: [1], strides: [1])
+            XCTAssertThrowsError(try hugeStorage.floats(from: bytes, name: "t"))
+            let hugeViewOffset = try reference(count: 12, offset: Int.max, shape: [0], strides: [1], elementOffset: 4)
+            XCTAssertEqual(try hugeViewOffset.floats(from: bytes, name: "t"), [])
+        }
+    }
+
+    /// Found by fuzzing: an axis of size 1 may carry any stride, and stepping along it overflowed while gathering.
+    func testAnyStrideOnAnAxisOfSizeOne() throws {
+        let storage: [Float] = (0 ..< 12).map(Float.init)
+        try storage.withUnsafeBytes { bytes in
+            let tensor = try reference(count: 12, offset: 5, shape: [1, 2], strides: [Int.max, 2])
+            XCTAssertEqual(try tensor.floats(from: bytes, name: "t"), [5, 7])
+        }
+    }
+
+    private func reference(count: Int, offset: Int, shape: [Int], strides: [Int],
+                           elementOffset: Int = 0) throws -> TorchTensorReference {
+        let storage = TorchStorageReference(key: "0", dtype: .float32, elementOffset: elementOffset, elementCount: count)
         return try TorchTensorReference(rebuildArguments: [
             .storage(storage), .int(offset), .tuple(shape.map { .int($0) }), .tuple(strides.map { .int($0) }),
         ])
