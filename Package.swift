@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
         .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine"]),
         .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDNetwork", "SIDRaw", "SIDImage"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
         .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage"]),
     ],

@@ -49,14 +49,22 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Starts the workers and returns once every one has run a warm-up inference, or throws why one could not.
     func start() throws {
-        // A small synthetic raw takes the whole path (LibRaw, packing, network, PNG) before the first request does.
-        let sample = try SyntheticScene(seed: 7, width: 128, height: 128).makeDNG()
+        // Small synthetic raws take the whole path (LibRaw, packing, network, PNG) before the first request does:
+        // a Bayer one for sid-sony (or the baseline when no network is loaded), an X-Trans one for sid-fuji.
+        var warmUpRaws: [Data] = []
+        if registry.networks.isEmpty || registry.networks[ModelRegistry.sonyName] != nil {
+            warmUpRaws.append(try SyntheticScene(seed: 7, width: 128, height: 128).makeDNG())
+        }
+        if registry.networks[ModelRegistry.fujiName] != nil {
+            warmUpRaws.append(try SyntheticScene.fujiXTrans(seed: 7, width: 132, height: 132).makeDNG())
+        }
+        let samples = warmUpRaws
         condition.lock()
         running = workerCount
         condition.unlock()
         metrics.setWorkers(workerCount)
         for index in 0 ..< workerCount {
-            let thread = Thread { [self] in work(index: index, sample: sample) }
+            let thread = Thread { [self] in work(index: index, samples: samples) }
             thread.name = "sid-worker-\(index)"
             thread.start()
         }
@@ -144,12 +152,12 @@ final class WorkerPool: @unchecked Sendable {
         queue.count < capacity + (workerCount - busy)
     }
 
-    private func work(index: Int, sample: Data) {
+    private func work(index: Int, samples: [Data]) {
         let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxTile: maxTile, maxPixels: maxPixels)
         let warmStart = ContinuousClock.now
         do {
             try enhancer.warmUp()
-            _ = try enhancer.enhance(sample, options: EnhanceOptions(ratio: .fixed(100)))
+            for sample in samples { _ = try enhancer.enhance(sample, options: EnhanceOptions(ratio: .fixed(100))) }
             logger.debug("worker warmed up", metadata: [
                 "worker": "\(index)", "seconds": "\(Self.seconds(ContinuousClock.now - warmStart))",
             ])

@@ -1,6 +1,8 @@
 import Logging
 import SIDEngine
 import SIDImage
+import SIDNetwork
+import SIDRaw
 @testable import SIDService
 import XCTest
 
@@ -35,6 +37,23 @@ final class WorkerPoolTests: XCTestCase {
         let png = try PNGDecoder().decode([UInt8](enhanced.png))
         XCTAssertEqual([png.width, png.height], [256, 192])
         XCTAssertNotNil(small.queueWait)
+    }
+
+    /// With only the Fuji network loaded, a Bayer warm-up raw would have no model: the pool warms on X-Trans.
+    func testAFujiOnlyRegistryWarmsUpAndServesXTrans() throws {
+        let fuji = SyntheticWeights.model(UNetArchitecture(inChannels: 9, scale: 3, width: 4))
+        let pool = WorkerPool(registry: ModelRegistry(networks: [ModelRegistry.fujiName: fuji]), workers: 1,
+                              threadsPerWorker: 1, maxTile: 768, maxPixels: 10_000_000, capacity: 1,
+                              metrics: ServiceMetrics(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        try pool.start()
+        addTeardownBlock {
+            pool.stop()
+            XCTAssertTrue(pool.waitUntilStopped(timeout: .seconds(30)))
+        }
+        let raw = try SyntheticScene.fujiXTrans(seed: 2, width: 96, height: 96).makeDNG()
+        let xTrans = EnhanceJob(raw: [UInt8](raw)[...], options: EnhanceOptions(ratio: .fixed(50)), queueTimeout: .seconds(60))
+        XCTAssertEqual(pool.submit(xTrans), .accepted)
+        XCTAssertEqual(try XCTUnwrap(result(of: xTrans)).get().model, ModelRegistry.fujiName)
     }
 
     func testAcceptsOneJobPerIdleWorkerPlusTheQueueThenRefuses() throws {
