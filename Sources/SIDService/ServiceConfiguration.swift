@@ -44,10 +44,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
         (workers, threadsPerWorker) = Self.defaultLayout(cores: cores)
     }
 
-    /// One worker using every core. Measured on 2 cores with scripts/load-test.sh (see the report in the
-    /// commit): a full frame takes about half as long with 1x2 threads as with 2x1, so latency halves, while
-    /// throughput at concurrency 2 stays within a few percent; and one worker holds one set of network
-    /// buffers (about 0.5 GB at --max-tile 768) instead of two.
+    /// One worker using every core. Measured on 2 cores (release build, synthetic full-width weights,
+    /// scripts/load-test.sh): a 4256x2848 frame answers in 9.7 s with 1 worker x 2 threads against 14.6 s
+    /// with 2 x 1, while full-frame throughput at concurrency 2 is the same within noise (0.10 vs 0.11 req/s);
+    /// one worker also holds one set of network buffers instead of two. Two single-threaded workers do win
+    /// for small raws (512x512: 7.7 vs 4.8 req/s at concurrency 2, where the serial decode and PNG stages
+    /// dominate), so a service fed thumbnails should run `--workers <cores> --threads 1`.
     public static func defaultLayout(cores: Int) -> (workers: Int, threadsPerWorker: Int) {
         (1, max(1, cores))
     }
