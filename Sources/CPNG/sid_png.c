@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/// Largest chunk other than IDAT the decoder reads, before or after decompression; no text, profile or metadata
+/// chunk of a real PNG comes near it.
+#define SID_PNG_MAX_CHUNK_BYTES (8 * 1024 * 1024)
+
 // Shared by the error callback and the function that owns the setjmp: the callback records why
 // libpng gave up, then jumps back to that function's setjmp.
 typedef struct sid_png_failure {
@@ -198,6 +202,21 @@ static char *sid_png_copy_bytes(const char *bytes, size_t length) {
     return copy;
 }
 
+/// Whether a chunk other than IDAT claims more than SID_PNG_MAX_CHUNK_BYTES. libpng allocates what a chunk's
+/// length field claims before reading its data, and above its own limit it only warns, so without this a few
+/// hostile bytes could make it allocate 2 GB for a text chunk (found by fuzzing). IDAT is read in pieces.
+static int sid_png_has_oversized_chunk(const unsigned char *data, size_t size) {
+    size_t offset = 8;
+    while (size - offset >= 8) {
+        const uint32_t length = ((uint32_t)data[offset] << 24) | ((uint32_t)data[offset + 1] << 16) |
+                                ((uint32_t)data[offset + 2] << 8) | (uint32_t)data[offset + 3];
+        if (length > SID_PNG_MAX_CHUNK_BYTES && memcmp(data + offset + 4, "IDAT", 4) != 0) return 1;
+        if ((uint64_t)length + 12 > (uint64_t)(size - offset)) return 0; // truncated: libpng says so
+        offset += (size_t)length + 12;
+    }
+    return 0;
+}
+
 sid_png_status sid_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
                               sid_png_image *out_image, char message[SID_PNG_MESSAGE_CAPACITY]) {
     if (out_image == NULL || (data == NULL && size > 0)) {
@@ -208,6 +227,10 @@ sid_png_status sid_png_decode(const unsigned char *data, size_t size, uint64_t m
     if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
         sid_png_set_message(message, "the data does not start with the PNG signature");
         return SID_PNG_NOT_PNG;
+    }
+    if (sid_png_has_oversized_chunk(data, size)) {
+        sid_png_set_message(message, "a chunk other than image data is larger than 8 MiB");
+        return SID_PNG_TOO_LARGE;
     }
 
     // Everything written between setjmp and a longjmp lives on the heap, so no local needs to be volatile.
@@ -241,6 +264,8 @@ sid_png_status sid_png_decode(const unsigned char *data, size_t size, uint64_t m
     }
 
     png_set_read_fn(png, input, sid_png_read_from_memory);
+    // Bounds what compressed text and profile chunks may inflate to (sid_png_has_oversized_chunk bounds the rest).
+    png_set_chunk_malloc_max(png, SID_PNG_MAX_CHUNK_BYTES);
     png_read_info(png, info);
 
     const uint32_t width = png_get_image_width(png, info);

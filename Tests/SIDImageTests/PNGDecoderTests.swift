@@ -7,6 +7,28 @@ final class PNGDecoderTests: XCTestCase {
         return try samples.withUnsafeBufferPointer { try PNGEncoder().encode(rgb8: $0, width: 8, height: 8) }
     }
 
+    /// Found by fuzzing (Fuzz/png-decoder/corpus/regression-huge-chunk-length.png): a text chunk whose length field
+    /// claimed about 1 GB made libpng allocate that much before finding the data missing.
+    func testChunksLargerThanEightMegabytesAreRefused() throws {
+        let samples = [UInt8](repeating: 7, count: 4 * 4 * 3)
+        let small = String(repeating: "x", count: 1 << 20)
+        let large = String(repeating: "x", count: 9 << 20)
+        let accepted = try samples.withUnsafeBufferPointer {
+            try PNGEncoder().encode(rgb8: $0, width: 4, height: 4, text: [("Comment", small)])
+        }
+        XCTAssertEqual(try PNGDecoder().decode(accepted).textValue(forKey: "Comment")?.utf8.count, 1 << 20)
+        let refused = try samples.withUnsafeBufferPointer {
+            try PNGEncoder().encode(rgb8: $0, width: 4, height: 4, text: [("Comment", large)])
+        }
+        // The hostile shape: a short file whose text chunk claims 0x3F000000 bytes.
+        let claim = Array(accepted.prefix(33)) + [0x3F, 0, 0, 0] + Array("tEXtSoftware".utf8)
+        for png in [refused, claim] {
+            XCTAssertThrowsError(try PNGDecoder().decode(png)) { error in
+                guard case .tooLarge? = error as? PNGError else { return XCTFail("unexpected \(error)") }
+            }
+        }
+    }
+
     func testGarbageIsNotPNG() {
         for garbage in [[], [0x89, 0x50], Array("GET / HTTP/1.1\r\n\r\n".utf8)] as [[UInt8]] {
             XCTAssertThrowsError(try PNGDecoder().decode(garbage)) { XCTAssertEqual($0 as? PNGError, .notPNG) }

@@ -104,8 +104,8 @@ final class PyTorchCheckpointTests: XCTestCase {
         }
     }
 
-    /// Found by fuzzing review (Fuzz/pytorch-checkpoint/corpus/regression-view-overflow.pth): a legacy storage view
-    /// whose offset plus size overflowed Int trapped instead of being refused.
+    /// Found while fuzzing checkpoints (Fuzz/pytorch-checkpoint/corpus/regression-view-overflow.pth): a legacy storage
+    /// view whose offset plus size overflowed Int trapped instead of being refused.
     func testLegacyViewThatOverflowsIsRefused() throws {
         func text(_ string: String) -> [UInt8] { [0x58] + withUnsafeBytes(of: UInt32(string.utf8.count).littleEndian, Array.init) + Array(string.utf8) }
         let twoToThe62: [UInt8] = [0x8A, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x40]

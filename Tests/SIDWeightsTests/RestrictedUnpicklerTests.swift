@@ -117,7 +117,8 @@ final class RestrictedUnpicklerTests: XCTestCase {
         assertMalformed(pickle, reason: "APPEND to a list already inside another value")
     }
 
-    /// Found by fuzzing: releasing 100,000 nested tuples recursed once per level and overflowed the stack.
+    /// Found while fuzzing (Fuzz/unpickler/corpus/regression-deep-tuples.pkl): releasing 100,000 nested tuples
+    /// recursed once per level and overflowed the stack.
     func testNestingIsBoundedInsteadOfOverflowingTheStack() throws {
         func nestedTuples(_ depth: Int) -> [UInt8] { [0x80, 0x02, 0x4E] + Array(repeating: 0x85, count: depth) + [0x2E] }
         var value = try load(Data(nestedTuples(RestrictedUnpickler.maximumDepth)))

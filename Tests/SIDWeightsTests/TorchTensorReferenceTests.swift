@@ -27,8 +27,8 @@ final class TorchTensorReferenceTests: XCTestCase {
         }
     }
 
-    /// Found by fuzzing (Fuzz/unpickler/corpus/regression-*-overflow.pkl): strides, offsets and element counts from
-    /// a hostile pickle overflowed Int while being checked, which trapped instead of refusing the checkpoint.
+    /// Found while fuzzing the unpickler (inputs in Fuzz/unpickler/corpus/regression-*-overflow.pkl): strides, offsets
+    /// and element counts from a hostile pickle overflowed Int while being checked, which trapped instead of refusing.
     func testLayoutsThatOverflowAreRefused() throws {
         let storage: [Float] = (0 ..< 12).map(Float.init)
         try storage.withUnsafeBytes { bytes in
@@ -43,7 +43,7 @@ final class TorchTensorReferenceTests: XCTestCase {
         }
     }
 
-    /// Found by fuzzing: an axis of size 1 may carry any stride, and stepping along it overflowed while gathering.
+    /// Found while fuzzing: an axis of size 1 may carry any stride, and stepping along it overflowed while gathering.
     func testAnyStrideOnAnAxisOfSizeOne() throws {
         let storage: [Float] = (0 ..< 12).map(Float.init)
         try storage.withUnsafeBytes { bytes in

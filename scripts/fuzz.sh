@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target under Fuzz/ and runs each for a while:
+#   scripts/fuzz.sh [seconds per target, default 60] [target ...]
+# Exits non-zero if any target finds a crash, a leak, a timeout or an out-of-memory input in our code; the input is
+# kept under .build-fuzz/run/<target>/. Crashes inside LibRaw are counted and kept but do not fail the run (below).
+# Each target starts from its committed corpus (Fuzz/<target>/corpus, read only) plus a scratch corpus that keeps
+# what earlier local runs found. See docs/fuzzing.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+seconds=${1:-60}
+shift || true
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/fuzz.sh [seconds per target] [target ...]" >&2; exit 2; }
+
+# Target -> the module its harness tests. Order is the order they run in.
+declare -A module_of=(
+    [http-request-parser]=SIDHTTP
+    [multipart]=SIDHTTP
+    [safetensors]=SIDWeights
+    [unpickler]=SIDWeights
+    [zip]=SIDWeights
+    [pytorch-checkpoint]=SIDWeights
+    [tensorbundle-index]=SIDWeights
+    [raw-decoder]=SIDRaw
+    [png-decoder]=SIDImage
+)
+all_targets=(http-request-parser multipart safetensors unpickler zip pytorch-checkpoint tensorbundle-index raw-decoder
+             png-decoder)
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
+for target in "${targets[@]}"; do
+    [[ -n ${module_of[$target]:-} ]] || { echo "unknown fuzz target: $target (known: ${all_targets[*]})" >&2; exit 2; }
+done
+
+# Module -> the SwiftPM build directories whose objects it needs, and the system libraries it links.
+declare -A objects_of=(
+    [SIDHTTP]="SIDHTTP HTTPTypes Logging"
+    [SIDWeights]="SIDWeights"
+    [SIDRaw]="SIDRaw"
+    [SIDImage]="SIDImage CPNG"
+)
+declare -A libraries_of=(
+    [SIDHTTP]="-lssl -lcrypto"
+    [SIDWeights]="-lssl -lcrypto"
+    [SIDRaw]="-lraw_r"
+    [SIDImage]="-lpng16"
+)
+
+build=$root/.build-fuzz
+spm=$build/spm
+products=$spm/release
+mkdir -p "$build/bin"
+
+# 1. The modules, instrumented, built by SwiftPM (which also fetches HTTPTypes and Logging) with testing enabled so
+#    that harnesses can `@testable import` them and reach internal parsers. Only the modules the chosen targets need.
+modules=$(for target in "${targets[@]}"; do echo "${module_of[$target]}"; done | sort -u)
+for module in $modules; do
+    echo "== building $module (fuzzer + address sanitizer)"
+    # Not `--sanitize=fuzzer --sanitize=address`: SwiftPM hands those to swiftc as two flags and the last one wins.
+    swift build --package-path "$root" --scratch-path "$spm" -c release -Xswiftc -sanitize=fuzzer,address \
+        -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -enable-testing -Xswiftc -g --target "$module" 2>&1 \
+        | grep --line-buffered -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Merging)' || true
+    [[ -f $products/Modules/$module.swiftmodule ]] || { echo "building $module failed" >&2; exit 1; }
+done
+
+# 2. One executable per target: its harness plus the shared support files, linked with the module's objects.
+for target in "${targets[@]}"; do
+    module=${module_of[$target]}
+    harness=("$root"/Fuzz/"$target"/*.swift)
+    main_harness=("$root"/Fuzz/"$target"/*Fuzzer.swift)
+    binary=$build/bin/$target
+    objects=()
+    for directory in ${objects_of[$module]}; do objects+=("$products/$directory.build"/*.o); done
+    newest=$(ls -t "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" | head -1)
+    if [[ -x $binary && $binary -nt $newest ]]; then continue; fi
+    echo "== linking $target"
+    # shellcheck disable=SC2086 # the library list is meant to split into words
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
+        -module-name "$(basename "${main_harness[0]}" .swift)" -I "$products/Modules" -I "$root/Sources/COpenSSL" -I "$root/Sources/CLibRaw" \
+        -Xcc -fmodule-map-file="$products/CPNG.build/module.modulemap" \
+        "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" ${libraries_of[$module]} -o "$binary"
+done
+
+# Where a finding happened: the first frame of its report, run once more, that is in our code (Sources/, Fuzz/) or
+# in LibRaw; frames of the C, C++, Swift and sanitizer runtimes are passed over, and so is the raw harness's signal
+# handler. The slow unwinder follows frames without a frame pointer, as LibRaw's are. A fault through a wild
+# function pointer leaves nothing to unwind; the raw harness then says itself whether the fault is inside LibRaw
+# (Fuzz/raw-decoder/LibRawFaultMarker.swift). Where a wild pointer leads changes from run to run (address space
+# randomisation), so an input that gives no answer is run up to three times.
+origin_of() {
+    local attempt report frame
+    for attempt in 1 2 3; do
+        report=$(ASAN_OPTIONS=fast_unwind_on_fatal=0 SWIFT_BACKTRACE=enable=no \
+                     timeout 300 "$1" -runs=1 -timeout=20 -rss_limit_mb=3072 "$2" 2>&1 || true)
+        frame=$(awk -v ours="$root/(Sources|Fuzz)/" '/^ +#[0-9]+ 0x/ {
+                    if ($0 ~ /LibRawFaultMarker/) next
+                    if ($0 ~ /libraw_r\.so/ || $0 ~ ours) { print; exit }
+                }' <<< "$report")
+        if [[ -z $frame ]] && grep -q '^sid-fuzz: the fault is inside LibRaw' <<< "$report"; then
+            frame="#0 0x0 in (an unknown site reached through a wild pointer) (libraw_r.so)"
+        fi
+        if [[ -n $frame ]]; then break; fi
+    done
+    echo "$frame"
+}
+
+# 3. Run each target in turn (they share the machine's cores with whatever else runs).
+# LibRaw (Debian 0.20.2) crashes on hostile input within seconds; the raw target therefore fuzzes in a child process
+# that may crash (Fuzz/raw-decoder/options), and a finding whose faulting frame is in libraw_r is counted, kept and
+# reported but does not fail the run: decoding in an isolated process is what contains it (docs/fuzzing.md).
+contained_library='libraw_r\.so'
+status=0
+summary=()
+for target in "${targets[@]}"; do
+    run=$build/run/$target
+    mkdir -p "$run/corpus"
+    # Findings of earlier runs are kept aside, so that what is left after this run is what this run found.
+    for old in "$run"/crash-* "$run"/leak-* "$run"/timeout-* "$run"/oom-* "$run"/slow-unit-*; do
+        if [[ -e $old ]]; then mkdir -p "$run/earlier" && mv "$old" "$run/earlier/"; fi
+    done
+    options=(-max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -print_final_stats=1
+             -artifact_prefix="$run/")
+    [[ -f $root/Fuzz/$target/dictionary ]] && options+=(-dict="$root/Fuzz/$target/dictionary")
+    [[ -f $root/Fuzz/$target/options ]] && read -r -a extra < "$root/Fuzz/$target/options" && options+=("${extra[@]}")
+    # Seeds that may not be committed (see docs/fuzzing.md) are read from ../shared when it is there.
+    corpora=("$run/corpus" "$root/Fuzz/$target/corpus")
+    case $target in
+        raw-decoder) [[ -d $root/../shared/sid-assets/raws/negative ]] && corpora+=("$root/../shared/sid-assets/raws/negative") ;;
+        tensorbundle-index)
+            for dir in "$root"/../shared/sid-assets/weights/tf_*; do
+                [[ -f $dir/model.ckpt.index ]] || continue
+                mkdir -p "$run/shared-seeds" && cp "$dir/model.ckpt.index" "$run/shared-seeds/$(basename "$dir").index"
+            done
+            [[ -d $run/shared-seeds ]] && corpora+=("$run/shared-seeds") ;;
+    esac
+    echo "== fuzzing $target for ${seconds}s"
+    set +e
+    # The Swift runtime's own crash backtracer would race AddressSanitizer's report.
+    SWIFT_BACKTRACE=enable=no "$build/bin/$target" "${options[@]}" "${corpora[@]}" > "$run/log" 2>&1
+    code=$?
+    set -e
+    executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log" | tail -1)
+    # A forked run prints no final stats; its progress lines start with the execution count.
+    [[ -n $executions ]] || executions=$(grep -oE '^#[0-9]+' "$run/log" | tail -1 | tr -d '#')
+    coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$run/log" | tail -1)
+    ours=()
+    contained=0
+    rm -rf "$run/contained" && mkdir -p "$run/contained"
+    for artifact in "$run"/crash-* "$run"/leak-* "$run"/timeout-* "$run"/oom-*; do
+        [[ -e $artifact ]] || continue
+        frame=$(origin_of "$build/bin/$target" "$artifact")
+        if [[ $frame =~ $contained_library ]]; then
+            contained=$((contained + 1))
+            # One input per faulting site, for whoever works on the isolation.
+            site=$(sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in //; s/ \(BuildId.*//' <<< "$frame")
+            grep -qxF "$site" "$run/contained/sites" 2>/dev/null \
+                || { echo "$site" >> "$run/contained/sites"; cp "$artifact" "$run/contained/"; }
+        else
+            ours+=("$artifact: ${frame:-no frame in our code or LibRaw, or the input does not fail again}")
+        fi
+    done
+    if [[ ${#ours[@]} -eq 0 && ($code -eq 0 || $contained -gt 0) ]]; then
+        result=ok
+        if [[ $contained -gt 0 ]]; then
+            result="ok; $contained LibRaw crashes at $(wc -l < "$run/contained/sites") sites, not in our code ($run/contained)"
+        fi
+    else
+        result="FAILED (exit $code, ${#ours[@]} findings in our code; log $run/log)"
+        status=1
+        printf '   %s\n' "${ours[@]:0:5}"
+        grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant broken|.*Fatal error)' "$run/log" | head -5 || true
+    fi
+    summary+=("$(printf '%-20s %12s execs  %-22s %s' "$target" "${executions:-?}" "${coverage:-cov: ?}" "$result")")
+done
+
+echo "== fuzzing summary (${seconds}s per target)"
+printf '%s\n' "${summary[@]}"
+exit $status
