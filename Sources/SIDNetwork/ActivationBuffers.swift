@@ -22,7 +22,7 @@ final class ActivationBuffers {
     }
 
     deinit {
-        release()
+        deallocateAll()
     }
 
     var allocatedBytes: Int {
@@ -52,7 +52,7 @@ final class ActivationBuffers {
     /// Makes room for a tile of this size; allocates only when it is larger than any before.
     func reserve(height: Int, width: Int) {
         guard height > capacity.height || width > capacity.width else { return }
-        release()
+        deallocateAll()
         capacity = (max(height, capacity.height), max(width, capacity.width))
         let levels = levelSizes(height: capacity.height, width: capacity.width)
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -86,14 +86,13 @@ final class ActivationBuffers {
         return concats[level - 1] + architecture.channels(level: level) * h * w
     }
 
-    func release() {
+    /// Frees every buffer; callers either allocate new ones at once (`reserve`) or are going away (`deinit`).
+    private func deallocateAll() {
         input.deallocate()
         activations.forEach { $0.deallocate() }
         concats.forEach { $0.deallocate() }
         bottom.deallocate()
         activations = []
         concats = []
-        input = .allocate(capacity: 1)
-        bottom = .allocate(capacity: 1)
     }
 }

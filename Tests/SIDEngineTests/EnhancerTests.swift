@@ -72,7 +72,9 @@ final class EnhancerTests: XCTestCase {
             guard case .modelUnavailable(let text)? = $0 as? EngineError else { return XCTFail("\($0)") }
             XCTAssertTrue(text.contains("sid-sony"), text)
         }
-        let png = try PNGEncoder().encode(rgb8: [UInt8](repeating: 9, count: 12).withUnsafeBufferPointer { $0 }, width: 2, height: 2, text: [])
+        let png = try [UInt8](repeating: 9, count: 12).withUnsafeBufferPointer {
+            try PNGEncoder().encode(rgb8: $0, width: 2, height: 2, text: [])
+        }
         XCTAssertThrowsError(try enhancer.enhance(Data(png), options: EnhanceOptions(ratio: .fixed(10)))) {
             XCTAssertEqual(($0 as? EngineError)?.httpStatus, 415)
         }
