@@ -4,7 +4,7 @@ import SIDWeights
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
     /// A 3x3 (or 1x1) convolution as a GEMM: `weights` is [cout][cin * k * k], PyTorch's own layout.
-    /// 3x3 convs with enough input channels also carry their Winograd-domain filters.
+    /// Wide 3x3 convs carry their Winograd-domain filters instead (and `weights` is empty).
     struct Convolution {
         let inChannels: Int
         let outChannels: Int
@@ -57,7 +57,8 @@ public final class UNet: @unchecked Sendable {
             let weights = try load("\(name).weight")
             let winograd = kernel == 3 && min(cin, cout) >= Self.winogradMinimumChannels
                 ? Winograd.transformFilters(weights, inChannels: cin, outChannels: cout) : nil
-            return Convolution(inChannels: cin, outChannels: cout, weights: weights,
+            // A Winograd conv never reads its spatial filters again: keeping both would hold the weights twice.
+            return Convolution(inChannels: cin, outChannels: cout, weights: winograd == nil ? weights : [],
                                bias: try load("\(name).bias"), winogradFilters: winograd)
         }
         func transposed(_ name: String, _ cin: Int, _ cout: Int) throws -> TransposedConvolution {
