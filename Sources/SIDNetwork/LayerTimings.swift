@@ -15,9 +15,4 @@ public final class LayerTimings {
         if seconds[layer] == nil { order.append(layer) }
         seconds[layer, default: 0] += elapsed
     }
-
-    public func reset() {
-        seconds = [:]
-        order = []
-    }
 }
