@@ -48,11 +48,12 @@ struct NPYHeader {
             case "'", "\"": return .string(try string())
             case "(": return .tuple(try tuple())
             default:
+                let begin = position
                 let word = identifier()
                 switch word {
                 case "True": return .boolean(true)
                 case "False": return .boolean(false)
-                default: throw NPYError.badHeader("unexpected '\(word)' at character \(position)")
+                default: throw NPYError.badHeader("unexpected '\(word)' at character \(begin)")
                 }
             }
         }
