@@ -60,9 +60,12 @@ def runtime_command(args, runtime, packed, runs, warmup, save_output=None):
 
 
 def measure(args, runtime, packed, runs, warmup, save_output=None):
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     report = json.loads(run(runtime_command(args, runtime, packed, runs, warmup, save_output)))
     report["processSeconds"] = time.perf_counter() - start
+    # Other work on the machine shows here; compare.json keeps it beside every figure.
+    report["loadAverageBefore"] = load
     return report
 
 
@@ -124,7 +127,8 @@ def time_rounds(args, packed, runtimes):
             reports[runtime].append(report)
             log(f"round {round_index + 1}/{args.rounds} {runtime:13s} forward "
                 + ", ".join(f"{s:.2f}" for s in report["forwardSeconds"])
-                + f" s, peak RSS {report['peakRSSMegabytes']:.0f} MB, process {report['processSeconds']:.1f} s")
+                + f" s, peak RSS {report['peakRSSMegabytes']:.0f} MB, process {report['processSeconds']:.1f} s,"
+                + f" load average {report['loadAverageBefore']:.2f}")
     return reports
 
 
