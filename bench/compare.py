@@ -5,7 +5,8 @@ Run through bench/compare.sh, which makes the venv and finds or builds `sid`. St
   2. a full-frame synthetic DNG (`sid sample`), packed by `sid pack` as `sid enhance` would;
   3. an accuracy check on a crop: every runtime's output against sid's float output;
   4. rounds in which every runtime runs in its own process, in a rotating order, pinned to the same CPUs;
-  5. a table of forward-only medians, minimums, peak RSS and ratios, also written as JSON and markdown.
+  5. a table of forward-only medians, minimums, peak RSS and ratios, also written as
+     compare-WxH.json and compare-WxH.md.
 """
 import argparse
 import datetime
@@ -181,6 +182,8 @@ def markdown(result):
 
 def parse_size(text):
     height, width = (int(part) for part in text.lower().split("x"))
+    if height <= 0 or width <= 0 or height % 16 or width % 16:
+        raise argparse.ArgumentTypeError("the crop's sides must be positive multiples of 16")
     return height, width
 
 
@@ -204,6 +207,10 @@ def main():
     runtimes = [r for r in args.runtimes.split(",") if r]
     if "sid" not in runtimes or any(r not in RUNTIMES for r in runtimes):
         sys.exit(f"--runtimes must include sid and only name {', '.join(RUNTIMES)}")
+    # The ONNX graph pools by floor and concatenates without cropping, like the PyTorch port: that is
+    # sid's network only when the packed sides (half the raw's) are multiples of 16.
+    if args.width % 32 or args.height % 32:
+        sys.exit("--width and --height must be multiples of 32 (packed sides multiples of 16)")
     if args.warmup != 1:
         log("note: sid bench always runs one untimed warm-up; the others run --warmup")
 
@@ -231,13 +238,15 @@ def main():
         "sidLayers": sorted(sid_last["layersMeanSeconds"].items(), key=lambda item: -item[1])[:6],
         "reports": reports,
     }
-    with open(os.path.join(args.work, "compare.json"), "w") as out:
+    # Named by frame size, so a quick small run does not overwrite the full-frame results.
+    stem = os.path.join(args.work, f"compare-{args.width}x{args.height}")
+    with open(stem + ".json", "w") as out:
         json.dump(result, out, indent=2)
     table = markdown(result)
-    with open(os.path.join(args.work, "compare.md"), "w") as out:
+    with open(stem + ".md", "w") as out:
         out.write(table)
     print(table)
-    log(f"wrote {os.path.join(args.work, 'compare.json')} and compare.md")
+    log(f"wrote {stem}.json and {stem}.md")
 
 
 if __name__ == "__main__":

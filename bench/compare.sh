@@ -5,8 +5,8 @@
 #   SID=/path/to/sid bench/compare.sh          # time a given binary instead of building one
 #
 # Installs bench/requirements.txt (about 200 MB of wheels from PyPI) into .build-compare/venv, builds
-# `sid` in release mode unless SID is set, and leaves weights, inputs and results (compare.json,
-# compare.md) in .build-compare/. Not part of CI: it downloads wheels and takes minutes.
+# `sid` in release mode unless SID is set, and leaves weights, inputs and results
+# (compare-WxH.json and .md) in .build-compare/. Not part of CI: it downloads wheels and takes minutes.
 # Needs: python3 with venv, swift (unless SID is set); taskset pins every runtime to the same CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,6 @@ if [ -z "${SID:-}" ]; then
     swift build -c release --product sid >&2
     SID="$(swift build -c release --show-bin-path)/sid"
 fi
-[ -x "$SID" ] || { echo "compare.sh: $SID is not an executable sid binary" >&2; exit 1; }
+sid=$(command -v "$SID") || { echo "compare.sh: $SID is not an executable sid binary" >&2; exit 1; }
 
-exec "$venv/bin/python" bench/compare.py --sid "$(realpath "$SID")" --work "$work" "$@"
+exec "$venv/bin/python" bench/compare.py --sid "$(realpath "$sid")" --work "$work" "$@"
