@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# sid against ONNX Runtime and OpenVINO on the same network, weights and full-frame input (issue 4).
+#
+#   bench/compare.sh [--rounds N] [--runs R] [--threads T] [--cpus 0,1] [--crop 512x1024] ...
+#   SID=/path/to/sid bench/compare.sh          # time a given binary instead of building one
+#
+# Installs bench/requirements.txt (about 200 MB of wheels from PyPI) into .build-compare/venv, builds
+# `sid` in release mode unless SID is set, and leaves weights, inputs and results
+# (compare-WxH.json and .md) in .build-compare/. Not part of CI: it downloads wheels and takes minutes.
+# Needs: python3 with venv, swift (unless SID is set); taskset pins every runtime to the same CPUs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=.build-compare
+venv=$work/venv
+mkdir -p "$work"
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
+
+if [ -z "${SID:-}" ]; then
+    swift build -c release --product sid >&2
+    SID="$(swift build -c release --show-bin-path)/sid"
+fi
+sid=$(command -v "$SID") || { echo "compare.sh: $SID is not an executable sid binary" >&2; exit 1; }
+
+exec "$venv/bin/python" bench/compare.py --sid "$(realpath "$sid")" --work "$work" "$@"
