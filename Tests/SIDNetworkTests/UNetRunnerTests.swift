@@ -47,8 +47,8 @@ final class UNetRunnerTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst8, 1)
     }
 
-    /// Tiles with margins give the whole-image result; the image is larger than a tile in both axes
-    /// and ragged (not a multiple of 16), threads split the work.
+    /// Column bands with margins give the whole-image result; the image is ragged (not a multiple of 16)
+    /// and cut into several bands, threads split the work.
     func testTiledInferenceEqualsWholeImageInference() throws {
         let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
         let model = SyntheticWeights.model(architecture)
@@ -58,8 +58,8 @@ final class UNetRunnerTests: XCTestCase {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(state >> 40) / Float(1 << 24)
         }
-        func run(maxTile: Int, threads: Int) throws -> [Float] {
-            let runner = UNetRunner(model: model, threads: threads, maxTile: maxTile)
+        func run(maxBandWidth: Int, threads: Int) throws -> [Float] {
+            let runner = UNetRunner(model: model, threads: threads, maxBandWidth: maxBandWidth)
             var output = [Float](repeating: .nan, count: 12 * height * width)
             try input.withUnsafeBufferPointer { x in
                 try output.withUnsafeMutableBufferPointer {
@@ -68,9 +68,9 @@ final class UNetRunnerTests: XCTestCase {
             }
             return output
         }
-        XCTAssertGreaterThan(TilePlan(height: height, width: width, maxTile: 256).tiles.count, 4)
-        let whole = try run(maxTile: 1024, threads: 1)
-        let tiled = try run(maxTile: 256, threads: 2)
+        XCTAssertEqual(TilePlan(height: height, width: width, maxTile: 400).columns.count, 3)
+        let whole = try run(maxBandWidth: 1024, threads: 1)
+        let tiled = try run(maxBandWidth: 400, threads: 2)
         ParityFixtures.assertClose(tiled, whole, "tiled vs whole")
     }
 
@@ -110,7 +110,7 @@ final class UNetRunnerTests: XCTestCase {
 
     func testBuffersAreAllocatedOnceAndReused() throws {
         let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
-        let runner = UNetRunner(model: SyntheticWeights.model(architecture), maxTile: 256)
+        let runner = UNetRunner(model: SyntheticWeights.model(architecture), maxBandWidth: 256)
         let input = [Float](repeating: 0.5, count: 4 * 250 * 270)
         var output = [Float](repeating: 0, count: 12 * 250 * 270)
         var sizes: [Int] = []
