@@ -56,7 +56,10 @@ public final class UNetRunner {
     }
 
     /// Bytes held by this runner's buffers right now.
-    public var allocatedBytes: Int { ringFloats.reduce(0, +) * 4 + pool.threads * pool.scratchCount * 4 }
+    public var allocatedBytes: Int { ringBytes + pool.threads * pool.scratchCount * 4 }
+
+    /// Bytes of the activation rings alone.
+    var ringBytes: Int { ringFloats.reduce(0, +) * 4 }
 
     /// Runs the network on a planar [inChannels][height][width] packed image and writes the
     /// (scale*height) x (scale*width) RGB result into `output`.

@@ -1,4 +1,4 @@
-import SIDNetwork
+@testable import SIDNetwork
 import XCTest
 
 final class UNetRunnerTests: XCTestCase {
@@ -130,6 +130,28 @@ final class UNetRunnerTests: XCTestCase {
             }
         }
         XCTAssertEqual(output, first, "reused buffers leave nothing behind between calls")
+    }
+
+    /// Rows are streamed: a twice-as-tall image needs no more buffer memory.
+    func testMemoryGrowsWithWidthNotHeight() throws {
+        let model = SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4))
+        func bytes(height: Int, width: Int) throws -> Int {
+            let runner = UNetRunner(model: model, maxBandWidth: 4096)
+            let input = [Float](repeating: 0.3, count: 4 * height * width)
+            var output = [UInt8](repeating: 0, count: 12 * height * width)
+            try input.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer {
+                    try runner.run(input: x, height: height, width: width, output: .rgb8($0.baseAddress!))
+                }
+            }
+            return runner.ringBytes
+        }
+        let short = try bytes(height: 640, width: 96)
+        let tall = try bytes(height: 1280, width: 96)
+        XCTAssertGreaterThan(short, 0)
+        XCTAssertEqual(tall, short)
+        // The network's width-4 level-1 tensors alone would be 4 channels x 5 tensors of a full plane.
+        XCTAssertLessThan(tall, 20 * 1280 * 96 * 4 / 2)
     }
 
     func testWrongInputSizeIsAnError() {
