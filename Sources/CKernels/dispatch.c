@@ -49,8 +49,9 @@ int sid_kernels_use(const char *instruction_set) {
     return 0;
 }
 
-void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, float *scratch) {
-    kernels()->winograd_conv3x3(conv, first_tile, tile_count, scratch);
+void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                          float *scratch) {
+    kernels()->winograd_conv3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
 }
 
 void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {

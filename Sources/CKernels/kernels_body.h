@@ -103,19 +103,20 @@ static void transform_input_tile(const sid_conv3x3 *conv, int tile_row, int tile
     }
 }
 
-/// Y = A^T m A for one tile, plus bias and LeakyReLU, written to the pixels inside the image.
-static void transform_output_tile(const sid_conv3x3 *conv, int tile_row, int tile_column,
-                                  const float *m, size_t point_stride) {
-    const int cout = conv->out_channels, stride = conv->output_stride, width = conv->width;
+/// Y = A^T m A for output channels [first_out, last_out) of one tile (m holds them from its start), plus
+/// bias and LeakyReLU, written to the pixels inside the image.
+static void transform_output_tile(const sid_conv3x3 *conv, int tile_row, int tile_column, int first_out,
+                                  int last_out, const float *m, size_t point_stride) {
+    const int stride = conv->output_stride, width = conv->width;
     const int x0 = tile_column * 4;
     float *const *rows = conv->output_rows + tile_row * 4;
-    for (int o = 0; o < cout; o += 16) {
-        const int n = cout - o;
+    for (int o = first_out; o < last_out; o += 16) {
+        const int n = last_out - o;
         const v16 bias = load_part(conv->bias + o, n);
         v16 t[6][4];
         for (int r = 0; r < 6; r++) {
             v16 row[6];
-            for (int s = 0; s < 6; s++) row[s] = load(m + (size_t)(r * 6 + s) * point_stride + o);
+            for (int s = 0; s < 6; s++) row[s] = load(m + (size_t)(r * 6 + s) * point_stride + (o - first_out));
             output_transform6(row, t[r]);
         }
         for (int j = 0; j < 4 && x0 + j < width; j++) {
@@ -176,25 +177,27 @@ static void gemm(int m, int n, int k, const float *a, int lda, const float *b, i
     }
 }
 
-static void winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, float *scratch) {
+static void winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                             float *scratch) {
     const int cin_p = sid_padded(conv->in_channels + conv->second_channels);
-    const int cout_p = sid_padded(conv->out_channels);
+    const int cout_p = sid_padded(conv->out_channels), count_p = sid_padded(out_count);
     const int tiles_per_row = (conv->width + 3) / 4;
-    // Point-major: the 36 products are [tile_count][cin_p] x [cin_p][cout_p] each.
+    // Point-major: the 36 products are [tile_count][cin_p] x [cin_p][count_p] each.
     float *v = scratch;
     float *m = scratch + (size_t)36 * tile_count * cin_p;
-    const size_t v_stride = (size_t)tile_count * cin_p, m_stride = (size_t)tile_count * cout_p;
+    const size_t v_stride = (size_t)tile_count * cin_p, m_stride = (size_t)tile_count * count_p;
     for (int t = 0; t < tile_count; t++) {
         const int tile = first_tile + t;
         transform_input_tile(conv, tile / tiles_per_row, tile % tiles_per_row, v + (size_t)t * cin_p, v_stride);
     }
     for (int p = 0; p < 36; p++) {
-        gemm(tile_count, cout_p, cin_p, v + p * v_stride, cin_p,
-             conv->filters + (size_t)p * cin_p * cout_p, cout_p, m + p * m_stride, cout_p);
+        gemm(tile_count, count_p, cin_p, v + p * v_stride, cin_p,
+             conv->filters + (size_t)p * cin_p * cout_p + first_out, cout_p, m + p * m_stride, count_p);
     }
     for (int t = 0; t < tile_count; t++) {
         const int tile = first_tile + t;
-        transform_output_tile(conv, tile / tiles_per_row, tile % tiles_per_row, m + (size_t)t * cout_p, m_stride);
+        transform_output_tile(conv, tile / tiles_per_row, tile % tiles_per_row, first_out, first_out + out_count,
+                              m + (size_t)t * count_p, m_stride);
     }
 }
 

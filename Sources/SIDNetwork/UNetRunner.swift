@@ -25,8 +25,15 @@ public final class UNetRunner {
     private var outputRows = 0
     private var producer: [Int] = []
 
-    /// Floats of per-thread scratch a kernel call may use; Winograd calls size their tile chunks to it.
+    /// Floats of scratch a chunk of Winograd tiles should fit in: its transforms then stay in L2.
     static let scratchBudget = 1 << 19
+
+    /// Winograd filters this large are read once per unit, with the threads splitting output channels.
+    static let wideFilterBytes = 8 << 20
+
+    /// Tiles a wide conv's unit may hold in one thread's scratch: a whole 4-row unit of a 2560-wide band
+    /// at level 4 (Sony and Fuji frames are narrower); wider bands take a unit in several chunks.
+    static let wideUnitTiles = 2560 / 8 / 4
 
     /// - Parameters:
     ///   - threads: compute threads for this runner (each layer's unit is split over them).
@@ -37,10 +44,13 @@ public final class UNetRunner {
         self.maxBandWidth = maxBandWidth
         let architecture = model.architecture
         var scratch = Self.scratchBudget
-        for level in 1...5 {
-            // A Winograd call takes at least 12 tiles (one micro-kernel block), even at the widest level.
-            let c = UNet.padded(architecture.channels(level: level))
-            scratch = max(scratch, sid_winograd_scratch_floats(Int32(2 * c), Int32(c), 12))
+        for level in 4...5 {
+            // Wide convs keep a whole unit's tiles, for a thread's share of their output channels. The
+            // widest input at both levels is the level-5 width (conv5_2, and conv6_1's concat).
+            let c = architecture.channels(level: level)
+            let share = UNet.padded((c + threads - 1) / max(1, threads))
+            let tiles = Self.wideUnitTiles >> (level - 4)
+            scratch = max(scratch, sid_winograd_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
         }
         self.pool = ComputePool(threads: threads, scratchFloats: scratch)
     }
@@ -211,8 +221,18 @@ public final class UNetRunner {
             let skip = layer.inputs.count > 1 ? graph.tensors[layer.inputs[1]] : nil
             let tileRows = (rows.count + 3) / 4
             let tiles = tileRows * ((output.width + 3) / 4)
-            let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(conv.outChannels), 1)
-            let chunk = max(1, min(pool.scratchCount / perTile, (tiles + pool.threads - 1) / pool.threads))
+            // Narrow convs split the unit's tiles over the threads, in chunks whose transforms stay in L2.
+            // Wide ones (levels 4-5) have filters of 10-38 MB that no cache keeps between units: there
+            // each thread takes every tile and a share of the output channels, so the filters are read
+            // once per unit rather than once per chunk.
+            let splitChannels = pool.threads > 1 && conv.filters.count * 4 >= Self.wideFilterBytes
+            let parts = splitChannels ? pool.threads : 1
+            let partChannels = UNet.padded((conv.outChannels + parts - 1) / parts)
+            let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(partChannels), 1)
+            let chunk = splitChannels
+                ? max(1, min(tiles, pool.scratchCount / perTile))
+                : max(1, min(Self.scratchBudget / perTile, (tiles + pool.threads - 1) / pool.threads))
+            let chunks = (tiles + chunk - 1) / chunk
             let inputCount = 4 * tileRows + 2
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * inputCount) { inputRows in
             withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4 * tileRows) { outputRows in
@@ -233,9 +253,12 @@ public final class UNetRunner {
                         out_channels: Int32(conv.outChannels), width: Int32(output.width), tile_rows: Int32(tileRows),
                         filters: filters.baseAddress, bias: bias.baseAddress)
                     withUnsafePointer(to: &arguments) { arguments in
-                        pool.forEach((tiles + chunk - 1) / chunk) { index, thread in
-                            let first = index * chunk
-                            sid_winograd_conv3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)), pool.scratch[thread])
+                        pool.forEach(chunks * parts) { index, thread in
+                            let first = (index / parts) * chunk
+                            let firstChannel = (index % parts) * partChannels
+                            sid_winograd_conv3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
+                                                 Int32(firstChannel), Int32(min(partChannels, conv.outChannels - firstChannel)),
+                                                 pool.scratch[thread])
                         }
                     }
                 }

@@ -42,12 +42,15 @@ size_t sid_winograd_filter_floats(int in_channels, int out_channels);
 /// U = G g G^T for every filter, in double precision, into the padded layout `sid_conv3x3.filters` wants.
 void sid_winograd_filters(const float *weights, int in_channels, int out_channels, float *filters);
 
-/// Scratch floats one call of sid_winograd_conv3x3 over `tiles` tiles needs (in_channels counts both inputs).
+/// Scratch floats one call of sid_winograd_conv3x3 over `tiles` tiles and `out_channels` outputs needs
+/// (in_channels counts both inputs).
 size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles);
 
-/// Computes tiles [first_tile, first_tile + tile_count) of the unit; tile t is 4x4 output pixels at
-/// tile row t / ceil(width / 4), tile column t % ceil(width / 4). Calls on disjoint tiles may run at once.
-void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, float *scratch);
+/// Computes output channels [first_out, first_out + out_count) of tiles [first_tile, first_tile + tile_count)
+/// of the unit; tile t is 4x4 output pixels at tile row t / ceil(width / 4), tile column t % ceil(width / 4).
+/// first_out is a multiple of 16. Calls on disjoint tiles or channels may run at once.
+void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                          float *scratch);
 
 /// C[m][n] = sum_k A[m][k] B[k][n], with `n` a multiple of 16.
 void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
