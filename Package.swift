@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "SIDWeights", dependencies: ["COpenSSL"]),
         // The forward pass is compiled optimised even in debug builds: unoptimised, its kernels make the
         // parity tests take minutes instead of seconds.
-        .target(name: "SIDNetwork", dependencies: ["CBLAS", "SIDWeights"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "SIDNetwork", dependencies: ["CKernels", "SIDWeights"], swiftSettings: [.unsafeFlags(["-O"])]),
+        // Its hot loops are compiled optimised in debug builds too, for the same reason.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "SIDImage", dependencies: ["CPNG"]),
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDWeights", "SIDNetwork", "SIDImage"]),
         .target(name: "SIDHTTP", dependencies: [

@@ -1,11 +1,9 @@
-import CBLAS
 import Dispatch
 
 /// The threads one runner computes with, each with its own scratch memory.
 ///
-/// Parallelism lives here rather than inside OpenBLAS: each thread builds its own im2col block and
-/// multiplies it with a single-threaded sgemm, so the data reshuffling around the GEMMs runs in
-/// parallel too and no OpenBLAS thread pool competes with ours.
+/// Each layer's unit of rows is cut into chunks (of Winograd tiles, pixels or rows) that the threads
+/// take in turn; each thread transforms and multiplies its own chunk in its own scratch.
 final class ComputePool: @unchecked Sendable {
     let threads: Int
     /// One scratch block per thread, allocated once, never reallocated.
@@ -20,7 +18,6 @@ final class ComputePool: @unchecked Sendable {
             block.initialize(repeating: 0, count: scratchFloats)
             return block
         }
-        ComputePool.useSingleThreadedBLAS
     }
 
     deinit {
@@ -42,9 +39,4 @@ final class ComputePool: @unchecked Sendable {
             }
         }
     }
-
-    /// OpenBLAS may be called from several of our threads at once; its own threads would only fight ours.
-    private static let useSingleThreadedBLAS: Void = {
-        openblas_set_num_threads(1)
-    }()
 }

@@ -1,7 +1,7 @@
 /// Where the network writes its RGB result: interleaved rows of `scale * width` pixels, three samples each.
 ///
 /// The final 1x1 conv, the pixel shuffle, the clip to [0, 1] and the quantisation happen in one pass
-/// per tile row, so no full-resolution float image is ever held unless `.float` asks for one.
+/// per streamed row, so no full-resolution float image is ever held unless `.float` asks for one.
 public enum OutputImage {
     /// Unclipped network output, for comparing against a reference.
     case float(UnsafeMutablePointer<Float>)

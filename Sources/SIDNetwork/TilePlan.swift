@@ -1,4 +1,6 @@
 /// How a packed image is cut into overlapping tiles so that memory stays bounded whatever its size.
+/// `UNetRunner` streams rows, so it only uses the column spans: an image wider than its band limit is
+/// run as overlapping column bands.
 ///
 /// Every tile starts on the 16-pixel grid of the four 2x2 pools and ends on that grid or at the image
 /// edge, so pooling and the cropped transposed convs see the same structure as in whole-image inference.

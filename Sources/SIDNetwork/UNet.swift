@@ -1,25 +1,28 @@
+import CKernels
 import SIDWeights
 
 /// A SID U-Net with its weights, laid out for the forward pass. Immutable: every worker's
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
-    /// A 3x3 (or 1x1) convolution as a GEMM: `weights` is [cout][cin * k * k], PyTorch's own layout.
-    /// Wide 3x3 convs carry their Winograd-domain filters instead (and `weights` is empty).
+    /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters already in Winograd F(4x4, 3x3)
+    /// form, [36][cin rounded up to 16][cout rounded up to 16]: transformed once at load, never per call.
     struct Convolution {
+        let inChannels: Int
+        let outChannels: Int
+        let filters: [Float]
+        let bias: [Float]
+    }
+
+    /// A 1x1 convolution (conv10, no activation): `weights` is [cin][cout rounded up to 16].
+    struct PointwiseConvolution {
         let inChannels: Int
         let outChannels: Int
         let weights: [Float]
         let bias: [Float]
-        let winogradFilters: [Float]?
     }
 
-    /// Narrower than this, in or out, Winograd is not worth its transforms: in `sid bench`'s per-layer split
-    /// it made the 128- to 512-channel convs about twice as fast, but the 32-channel level-1 convs no
-    /// faster (their small GEMMs leave the transforms' memory traffic dominant).
-    static let winogradMinimumChannels = 64
-
-    /// A 2x2 stride-2 transposed convolution as one GEMM producing all four sub-pixel positions:
-    /// `weights` is [(2i + j) * cout + o][cin], rearranged at load from PyTorch's [cin][cout][i][j].
+    /// A 2x2 stride-2 transposed convolution producing all four sub-pixel positions in one GEMM:
+    /// `weights` is [cin][2i + j][cout rounded up to 16], rearranged at load from PyTorch's [cin][cout][i][j].
     struct TransposedConvolution {
         let inChannels: Int
         let outChannels: Int
@@ -32,7 +35,7 @@ public final class UNet: @unchecked Sendable {
     let encoder: [(first: Convolution, second: Convolution)]
     /// upv6/conv6 ... upv9/conv9: the decoder from level 4 back up to level 1.
     let decoder: [(up: TransposedConvolution, first: Convolution, second: Convolution)]
-    let output: Convolution
+    let output: PointwiseConvolution
 
     /// Builds the network from PyTorch-named tensors.
     ///
@@ -53,26 +56,39 @@ public final class UNet: @unchecked Sendable {
             }
             return found.values
         }
-        func convolution(_ name: String, _ cin: Int, _ cout: Int, kernel: Int = 3) throws -> Convolution {
+        func convolution(_ name: String, _ cin: Int, _ cout: Int) throws -> Convolution {
             let weights = try load("\(name).weight")
-            let winograd = kernel == 3 && min(cin, cout) >= Self.winogradMinimumChannels
-                ? Winograd.transformFilters(weights, inChannels: cin, outChannels: cout) : nil
-            // A Winograd conv never reads its spatial filters again: keeping both would hold the weights twice.
-            return Convolution(inChannels: cin, outChannels: cout, weights: winograd == nil ? weights : [],
-                               bias: try load("\(name).bias"), winogradFilters: winograd)
+            var filters = [Float](repeating: 0, count: sid_winograd_filter_floats(Int32(cin), Int32(cout)))
+            weights.withUnsafeBufferPointer { w in
+                filters.withUnsafeMutableBufferPointer {
+                    sid_winograd_filters(w.baseAddress, Int32(cin), Int32(cout), $0.baseAddress)
+                }
+            }
+            return Convolution(inChannels: cin, outChannels: cout, filters: filters, bias: try load("\(name).bias"))
+        }
+        func pointwise(_ name: String, _ cin: Int, _ cout: Int) throws -> PointwiseConvolution {
+            let torch = try load("\(name).weight")
+            let padded = Self.padded(cout)
+            var weights = [Float](repeating: 0, count: cin * padded)
+            for o in 0..<cout {
+                for c in 0..<cin { weights[c * padded + o] = torch[o * cin + c] }
+            }
+            return PointwiseConvolution(inChannels: cin, outChannels: cout, weights: weights,
+                                        bias: try load("\(name).bias"))
         }
         func transposed(_ name: String, _ cin: Int, _ cout: Int) throws -> TransposedConvolution {
             let torch = try load("\(name).weight")
-            var gemm = [Float](repeating: 0, count: torch.count)
+            let padded = Self.padded(cout)
+            var weights = [Float](repeating: 0, count: cin * 4 * padded)
             for c in 0..<cin {
                 for o in 0..<cout {
                     for k in 0..<4 {
-                        gemm[(k * cout + o) * cin + c] = torch[(c * cout + o) * 4 + k]
+                        weights[(c * 4 + k) * padded + o] = torch[(c * cout + o) * 4 + k]
                     }
                 }
             }
             return TransposedConvolution(inChannels: cin, outChannels: cout,
-                                         weights: gemm, bias: try load("\(name).bias"))
+                                         weights: weights, bias: try load("\(name).bias"))
         }
 
         var encoder: [(Convolution, Convolution)] = []
@@ -92,12 +108,24 @@ public final class UNet: @unchecked Sendable {
         }
         self.encoder = encoder
         self.decoder = decoder
-        self.output = try convolution("conv10_1", architecture.width, architecture.outChannels, kernel: 1)
+        self.output = try pointwise("conv10_1", architecture.width, architecture.outChannels)
     }
 
     /// Reads the architecture from the tensors themselves (conv1_1 gives the input channels and
     /// width, conv10_1 the output channels) and checks that every tensor is there with its shape
     /// and nothing else is; the error lists everything that is wrong.
+    /// Channel counts as the kernels store them: rounded up to whole 16-float vectors.
+    static func padded(_ channels: Int) -> Int { (channels + 15) / 16 * 16 }
+
+    /// Bytes of weights held, in the layouts the forward pass uses (Winograd filters are 4x the spatial ones).
+    public var weightBytes: Int {
+        let convs = encoder.flatMap { [$0.first, $0.second] } + decoder.flatMap { [$0.first, $0.second] }
+        var floats = convs.reduce(0) { $0 + $1.filters.count + $1.bias.count }
+        floats += decoder.reduce(0) { $0 + $1.up.weights.count + $1.up.bias.count }
+        floats += output.weights.count + output.bias.count
+        return floats * 4
+    }
+
     public static func inferArchitecture(shapes: [String: [Int]]) throws -> UNetArchitecture {
         UNetArchitecture(try SIDArchitecture.identify(shapes: shapes))
     }

@@ -1,29 +1,75 @@
-import CBLAS
+import CKernels
 
 /// Runs a `UNet` forward over packed images of any size. One runner per worker: it owns every
-/// activation and scratch buffer, allocates them on first use (sized for the largest tile seen)
-/// and reuses them across layers, tiles and calls. Not thread-safe; its `threads` work inside it.
+/// activation and scratch buffer, allocates them on first use and reuses them across layers, bands
+/// and calls. Not thread-safe; its `threads` work inside it.
+///
+/// The image is streamed row by row (see `StreamGraph`): no layer computes a row twice and only the
+/// rows still owed to a consumer are held, so memory grows with the image width, not its area.
+/// Images wider than `maxBandWidth` are cut into column bands with `UNetArchitecture.tileMargin`
+/// columns of context each, so memory stays bounded for any size.
 public final class UNetRunner {
     public let model: UNet
-    public let maxTile: Int
+    public let maxBandWidth: Int
     public var threads: Int { pool.threads }
 
     private let pool: ComputePool
-    private let buffers: ActivationBuffers
+    /// One allocation per ring of the stream graph, grown only when a larger image needs more.
+    private var ringStorage: [UnsafeMutablePointer<Float>] = []
+    private var ringFloats: [Int] = []
+    /// The schedule of the graph last run, reused while the band size stays the same.
+    private var schedule: (height: Int, width: Int, graph: StreamGraph, rows: [Int])?
+
+    // Progress of the band being streamed.
+    private var produced: [Int] = []
+    private var outputRows = 0
+    private var producer: [Int] = []
+
+    /// Floats of scratch a chunk of Winograd tiles should fit in: its transforms then stay in L2.
+    static let scratchBudget = 1 << 19
+
+    /// Winograd filters this large are read once per unit, with the threads splitting output channels.
+    static let wideFilterBytes = 8 << 20
+
+    /// Tiles a wide conv's unit may hold in one thread's scratch: a whole 4-row unit of a 2560-wide band
+    /// at level 4 (Sony and Fuji frames are narrower); wider bands take a unit in several chunks.
+    static let wideUnitTiles = 2560 / 8 / 4
 
     /// - Parameters:
-    ///   - threads: compute threads for this runner (sgemm blocks are spread over them).
-    ///   - maxTile: the largest tile edge in packed pixels; memory grows with its square
-    ///     (about 736 bytes per tile pixel for the 32-wide model), speed with fewer, larger tiles.
-    public init(model: UNet, threads: Int = 1, maxTile: Int = 768) {
+    ///   - threads: compute threads for this runner (each layer's unit is split over them).
+    ///   - maxBandWidth: the widest column band in packed pixels; memory grows linearly with it
+    ///     (about 0.1 MB per column for the 32-wide model).
+    public init(model: UNet, threads: Int = 1, maxBandWidth: Int = 4096) {
         self.model = model
-        self.maxTile = maxTile
-        self.pool = ComputePool(threads: threads, scratchFloats: Kernels.scratchFloats(for: model.architecture))
-        self.buffers = ActivationBuffers(architecture: model.architecture)
+        self.maxBandWidth = maxBandWidth
+        let architecture = model.architecture
+        var scratch = Self.scratchBudget
+        for level in 4...5 {
+            // Wide convs keep a whole unit's tiles, for a thread's share of their output channels. The
+            // widest input at both levels is the level-5 width (conv5_2, and conv6_1's concat).
+            let c = architecture.channels(level: level)
+            let share = UNet.padded((c + threads - 1) / max(1, threads))
+            let tiles = Self.wideUnitTiles >> (level - 4)
+            scratch = max(scratch, sid_winograd_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
+        }
+        self.pool = ComputePool(threads: threads, scratchFloats: scratch)
+    }
+
+    /// Rows are streamed now: a tile size no longer bounds memory, the band width does.
+    @available(*, deprecated, message: "rows are streamed; use init(model:threads:maxBandWidth:)")
+    public convenience init(model: UNet, threads: Int = 1, maxTile: Int) {
+        self.init(model: model, threads: threads)
+    }
+
+    deinit {
+        ringStorage.forEach { $0.deallocate() }
     }
 
     /// Bytes held by this runner's buffers right now.
-    public var allocatedBytes: Int { buffers.allocatedBytes + pool.threads * pool.scratchCount * 4 }
+    public var allocatedBytes: Int { ringBytes + pool.threads * pool.scratchCount * 4 }
+
+    /// Bytes of the activation rings alone.
+    var ringBytes: Int { ringFloats.reduce(0, +) * 4 }
 
     /// Runs the network on a planar [inChannels][height][width] packed image and writes the
     /// (scale*height) x (scale*width) RGB result into `output`.
@@ -36,116 +82,262 @@ public final class UNetRunner {
         guard input.count == channels * height * width, let source = input.baseAddress else {
             throw UNetError.inputShape(expected: channels * height * width, found: input.count)
         }
-        let plan = TilePlan(height: height, width: width, maxTile: maxTile)
-        buffers.reserve(height: plan.largestTile.height, width: plan.largestTile.width)
-        for tile in plan.tiles {
-            let rows = tile.rows.tile, columns = tile.columns.tile
-            // Gather the tile's window of every input plane into the level-1 input buffer.
-            for c in 0..<channels {
-                for (r, y) in rows.enumerated() {
-                    (buffers.input + (c * rows.count + r) * columns.count)
-                        .update(from: source + (c * height + y) * width + columns.lowerBound, count: columns.count)
-                }
-            }
-            forward(height: rows.count, width: columns.count, timings: timings)
-            writeOutput(tile: tile, imageWidth: width, output: output, timings: timings)
+        let bands = TilePlan(height: 1, width: width, maxTile: maxBandWidth).columns
+        for band in bands {
+            let image = Image(pixels: source, height: height, width: width, band: band, output: output)
+            prepare(height: height, width: band.tile.count)
+            stream(image, timings: timings)
         }
     }
 
-    /// The whole network on the tile in `buffers.input`, leaving conv9_2's result in level 1's
-    /// concat buffer. Encoder convs write their skip into the upper half of that level's concat
-    /// buffer; the transposed conv later writes into the lower half, giving `[up, skip]` for free.
-    private func forward(height: Int, width: Int, timings: LayerTimings?) {
-        let levels = buffers.levelSizes(height: height, width: width)
+    /// The input and output of one band.
+    private struct Image {
+        let pixels: UnsafePointer<Float>
+        let height: Int
+        let width: Int
+        let band: TilePlan.Span
+        let output: OutputImage
+    }
+
+    // MARK: - Scheduling
+
+    /// Builds the graph for a band of this size and sizes every ring by running the schedule once
+    /// without computing: the rows each ring must hold are the most it ever holds at once.
+    private func prepare(height: Int, width: Int) {
+        if let schedule, schedule.height == height, schedule.width == width { return }
+        let graph = StreamGraph(model: model, height: height, width: width)
+        producer = [Int](repeating: 0, count: graph.tensors.count)
+        for (index, layer) in graph.layers.enumerated() { producer[layer.output] = index }
+        var rows = [Int](repeating: 1, count: graph.rings.count)
+        walk(graph) { layer, range in
+            let tensor = graph.tensors[layer.output]
+            rows[tensor.ring] = max(rows[tensor.ring], range.upperBound - self.firstRowStillNeeded(tensor, graph))
+        } output: { _ in }
+        schedule = (height, width, graph, rows)
+        for (index, ring) in graph.rings.enumerated() {
+            let floats = rows[index] * ring.width * ring.channels
+            if index < ringStorage.count {
+                guard floats > ringFloats[index] else { continue }
+                ringStorage[index].deallocate()
+                ringStorage[index] = Self.allocate(floats)
+                ringFloats[index] = floats
+            } else {
+                ringStorage.append(Self.allocate(floats))
+                ringFloats.append(floats)
+            }
+        }
+    }
+
+    private static func allocate(_ floats: Int) -> UnsafeMutablePointer<Float> {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: floats)
+        buffer.initialize(repeating: 0, count: floats)
+        return buffer
+    }
+
+    /// Pulls the whole band through the graph, four output rows at a time, calling `compute` for every
+    /// unit a layer makes (in an order where its input rows are ready) and `output` for conv10's rows.
+    private func walk(_ graph: StreamGraph, compute: (StreamGraph.Layer, Range<Int>) -> Void,
+                      output: (Range<Int>) -> Void) {
+        produced = [Int](repeating: 0, count: graph.tensors.count)
+        outputRows = 0
+        func pull(_ tensor: Int, through row: Int) {
+            let target = min(row + 1, graph.tensors[tensor].height)
+            while produced[tensor] < target {
+                let layer = graph.layers[producer[tensor]]
+                let start = produced[tensor]
+                let rows = start..<min(start + layer.unitRows, graph.tensors[tensor].height)
+                let last = graph.lastInputRow(of: layer, for: rows)
+                for input in layer.inputs { pull(input, through: last) }
+                compute(layer, rows)
+                produced[tensor] = rows.upperBound
+            }
+        }
+        let height = graph.tensors[graph.final].height
+        while outputRows < height {
+            let rows = outputRows..<min(outputRows + 4, height)
+            pull(graph.final, through: rows.upperBound - 1)
+            output(rows)
+            outputRows = rows.upperBound
+        }
+    }
+
+    /// The lowest row of `tensor` any of its consumers will still read.
+    private func firstRowStillNeeded(_ tensor: StreamGraph.Tensor, _ graph: StreamGraph) -> Int {
+        var first = Int.max
+        for consumer in tensor.consumers {
+            if consumer == StreamGraph.outputConsumer {
+                first = min(first, outputRows)
+            } else {
+                let layer = graph.layers[consumer]
+                first = min(first, graph.firstRowStillNeeded(by: layer, produced: produced[layer.output]))
+            }
+        }
+        return first
+    }
+
+    private func stream(_ image: Image, timings: LayerTimings?) {
+        guard let schedule else { return }
+        let graph = schedule.graph
         func time(_ name: String, _ work: () -> Void) {
             if let timings { timings.measure(name, work) } else { work() }
         }
-
-        var source = UnsafePointer(buffers.input)
-        for level in 1...5 {
-            let (h, w) = levels[level - 1]
-            let (first, second) = model.encoder[level - 1]
-            let activation = buffers.activation(level)
-            time("conv\(level)_1") {
-                Kernels.convolution3x3(first, input: source, output: activation, height: h, width: w, pool: pool)
-            }
-            let skip = buffers.skip(level, height: height, width: width)
-            time("conv\(level)_2") {
-                Kernels.convolution3x3(second, input: activation, output: skip, height: h, width: w, pool: pool)
-            }
-            if level < 5 {
-                let pooled = buffers.lower(level + 1)
-                time("pool\(level)") {
-                    Kernels.maxPool(input: skip, output: pooled, channels: second.outChannels,
-                                    height: h, width: w, pool: pool)
-                }
-                source = UnsafePointer(pooled)
-            }
-        }
-
-        var deeper = UnsafePointer(buffers.skip(5, height: height, width: width))
-        for (index, level) in [4, 3, 2, 1].enumerated() {
-            let (h, w) = levels[level - 1]
-            let (dh, dw) = levels[level]
-            let (up, first, second) = model.decoder[index]
-            let block = 10 - level
-            let concat = buffers.lower(level)
-            time("upv\(block)") {
-                Kernels.transposedConvolution(up, input: deeper, height: dh, width: dw,
-                                              output: concat, outHeight: h, outWidth: w, pool: pool)
-            }
-            let activation = buffers.activation(level)
-            time("conv\(block)_1") {
-                Kernels.convolution3x3(first, input: concat, output: activation, height: h, width: w, pool: pool)
-            }
-            time("conv\(block)_2") {
-                Kernels.convolution3x3(second, input: activation, output: concat, height: h, width: w, pool: pool)
-            }
-            deeper = UnsafePointer(concat)
+        walk(graph) { layer, rows in
+            let work = { self.compute(layer, rows: rows, graph: graph, ringRows: schedule.rows, image: image) }
+            // Timings list the network's layers; gathering the input is a copy (about 1% of the time).
+            if case .gather = layer.operation { work() } else { time(layer.name, work) }
+        } output: { rows in
+            time("conv10+shuffle") { self.writeOutput(rows: rows, graph: graph, ringRows: schedule.rows, image: image) }
         }
     }
 
-    /// conv10 (1x1) + pixel shuffle + clip/quantise, for the tile's core rows only.
-    private func writeOutput(tile: TilePlan.Tile, imageWidth: Int, output: OutputImage, timings: LayerTimings?) {
-        let work = {
-            let conv = self.model.output
-            let scale = self.model.architecture.scale
-            let tileWidth = tile.columns.tile.count
-            let plane = tile.rows.tile.count * tileWidth
-            let coreWidth = tile.columns.core.count
-            let x0 = tile.columns.core.lowerBound - tile.columns.tile.lowerBound
-            let features = UnsafePointer(self.buffers.lower(1))
-            let rowStride = scale * imageWidth * 3
-            conv.weights.withUnsafeBufferPointer { weights in
-            conv.bias.withUnsafeBufferPointer { bias in
-                self.pool.forEach(tile.rows.core.count) { index, thread in
-                    let y = tile.rows.core.lowerBound + index
-                    let localY = y - tile.rows.tile.lowerBound
-                    let products = self.pool.scratch[thread]
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                Int32(conv.outChannels), Int32(coreWidth), Int32(conv.inChannels),
-                                1, weights.baseAddress, Int32(conv.inChannels),
-                                features + localY * tileWidth + x0, Int32(plane),
-                                0, products, Int32(coreWidth))
+    // MARK: - Layers
+
+    /// Where row `y` of `tensor` lives in its ring; nil outside the tensor (the convolutions' zero padding).
+    @inline(__always)
+    private func row(_ tensor: StreamGraph.Tensor, _ y: Int, _ graph: StreamGraph, _ ringRows: [Int]) -> UnsafeMutablePointer<Float>? {
+        guard y >= 0 && y < tensor.height else { return nil }
+        let ring = graph.rings[tensor.ring]
+        return ringStorage[tensor.ring] + (y % ringRows[tensor.ring]) * ring.width * ring.channels
+    }
+
+    private func compute(_ layer: StreamGraph.Layer, rows: Range<Int>, graph: StreamGraph, ringRows: [Int], image: Image) {
+        let output = graph.tensors[layer.output]
+        let outputStride = graph.rings[output.ring].channels
+        func row(_ tensor: StreamGraph.Tensor, _ y: Int) -> UnsafeMutablePointer<Float>? {
+            self.row(tensor, y, graph, ringRows)
+        }
+        switch layer.operation {
+        case .gather:
+            let channels = output.channels
+            for y in rows {
+                guard let target = row(output, y) else { continue }
+                for c in 0..<channels {
+                    let source = image.pixels + (c * image.height + y) * image.width + image.band.tile.lowerBound
+                    for x in 0..<output.width { target[x * outputStride + c] = source[x] }
+                }
+            }
+
+        case .convolution(let conv):
+            // The decoder's first conv reads [upsampled, skip] as one input of both tensors' channels.
+            let input = graph.tensors[layer.inputs[0]]
+            let skip = layer.inputs.count > 1 ? graph.tensors[layer.inputs[1]] : nil
+            let tileRows = (rows.count + 3) / 4
+            let tiles = tileRows * ((output.width + 3) / 4)
+            // Narrow convs split the unit's tiles over the threads, in chunks whose transforms stay in L2.
+            // Wide ones (levels 4-5) have filters of 10-38 MB that no cache keeps between units: there
+            // each thread takes every tile and a share of the output channels, so the filters are read
+            // once per unit rather than once per chunk.
+            let splitChannels = pool.threads > 1 && conv.filters.count * 4 >= Self.wideFilterBytes
+            let parts = splitChannels ? pool.threads : 1
+            let partChannels = UNet.padded((conv.outChannels + parts - 1) / parts)
+            let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(partChannels), 1)
+            let chunk = splitChannels
+                ? max(1, min(tiles, pool.scratchCount / perTile))
+                : max(1, min(Self.scratchBudget / perTile, (tiles + pool.threads - 1) / pool.threads))
+            let chunks = (tiles + chunk - 1) / chunk
+            let inputCount = 4 * tileRows + 2
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * inputCount) { inputRows in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4 * tileRows) { outputRows in
+                for i in 0..<inputCount {
+                    let y = rows.lowerBound - 1 + i
+                    inputRows[i] = row(input, y).map { UnsafePointer($0) }
+                    inputRows[inputCount + i] = skip.flatMap { row($0, y) }.map { UnsafePointer($0) }
+                }
+                for i in 0..<outputRows.count { outputRows[i] = row(output, rows.lowerBound + i) }
+                conv.filters.withUnsafeBufferPointer { filters in
+                conv.bias.withUnsafeBufferPointer { bias in
+                    var arguments = sid_conv3x3(
+                        input_rows: UnsafePointer(inputRows.baseAddress), input_stride: Int32(input.channels),
+                        in_channels: Int32(input.channels),
+                        second_rows: skip == nil ? nil : UnsafePointer(inputRows.baseAddress! + inputCount),
+                        second_stride: Int32(skip?.channels ?? 0), second_channels: Int32(skip?.channels ?? 0),
+                        output_rows: UnsafePointer(outputRows.baseAddress), output_stride: Int32(outputStride),
+                        out_channels: Int32(conv.outChannels), width: Int32(output.width), tile_rows: Int32(tileRows),
+                        filters: filters.baseAddress, bias: bias.baseAddress)
+                    withUnsafePointer(to: &arguments) { arguments in
+                        pool.forEach(chunks * parts) { index, thread in
+                            let first = (index / parts) * chunk
+                            let firstChannel = (index % parts) * partChannels
+                            sid_winograd_conv3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
+                                                 Int32(firstChannel), Int32(min(partChannels, conv.outChannels - firstChannel)),
+                                                 pool.scratch[thread])
+                        }
+                    }
+                }
+                }
+            }
+            }
+
+        case .maxPool:
+            let input = graph.tensors[layer.inputs[0]]
+            let inputStride = Int32(graph.rings[input.ring].channels)
+            pool.forEach(rows.count) { index, _ in
+                let y = rows.lowerBound + index
+                guard let top = row(input, 2 * y), let target = row(output, y) else { return }
+                let bottom = row(input, 2 * y + 1) ?? top
+                sid_max_pool(top, bottom, inputStride, Int32(input.width), Int32(output.channels),
+                             target, Int32(outputStride), 0, Int32(output.width))
+            }
+
+        case .transposed(let up):
+            let input = graph.tensors[layer.inputs[0]]
+            let inputStride = Int32(graph.rings[input.ring].channels)
+            let chunk = min(input.width, pool.scratchCount / (4 * UNet.padded(up.outChannels)))
+            let chunks = (input.width + chunk - 1) / chunk
+            let inputRows = (rows.lowerBound / 2)..<((rows.upperBound + 1) / 2)
+            up.weights.withUnsafeBufferPointer { weights in
+            up.bias.withUnsafeBufferPointer { bias in
+                pool.forEach(inputRows.count * chunks) { index, thread in
+                    let y = inputRows.lowerBound + index / chunks
+                    let x0 = (index % chunks) * chunk
+                    guard let source = row(input, y), let top = row(output, 2 * y) else { return }
+                    sid_transposed_conv2x2(source, inputStride, Int32(up.inChannels), Int32(x0),
+                                           Int32(min(chunk, input.width - x0)), weights.baseAddress, bias.baseAddress,
+                                           Int32(up.outChannels), top, row(output, 2 * y + 1), Int32(outputStride),
+                                           Int32(output.width), pool.scratch[thread])
+                }
+            }
+            }
+        }
+    }
+
+    /// conv10 (1x1) + pixel shuffle + clip/quantise for the band's core columns of these rows.
+    private func writeOutput(rows: Range<Int>, graph: StreamGraph, ringRows: [Int], image: Image) {
+        let conv = model.output
+        let scale = model.architecture.scale
+        let features = graph.tensors[graph.final]
+        let stride = graph.rings[features.ring].channels
+        let padded = UNet.padded(conv.outChannels)
+        let core = (image.band.core.lowerBound - image.band.tile.lowerBound)..<(image.band.core.upperBound - image.band.tile.lowerBound)
+        let chunk = min(core.count, pool.scratchCount / padded)
+        let chunks = (core.count + chunk - 1) / chunk
+        let rowStride = scale * image.width * 3
+        let output = image.output
+        conv.weights.withUnsafeBufferPointer { weights in
+        conv.bias.withUnsafeBufferPointer { bias in
+            pool.forEach(rows.count * chunks) { index, thread in
+                let y = rows.lowerBound + index / chunks
+                let x0 = core.lowerBound + (index % chunks) * chunk
+                let count = min(chunk, core.upperBound - x0)
+                guard let source = row(features, y, graph, ringRows) else { return }
+                let products = pool.scratch[thread]
+                sid_gemm(Int32(count), Int32(padded), Int32(conv.inChannels), source + x0 * stride, Int32(stride),
+                         weights.baseAddress, Int32(padded), products, Int32(padded))
+                for n in 0..<count {
+                    let x = image.band.tile.lowerBound + x0 + n
+                    let values = products + n * padded
                     for i in 0..<scale {
-                        let outRow = (scale * y + i) * rowStride
                         for j in 0..<scale {
+                            let pixel = (scale * y + i) * rowStride + (scale * x + j) * 3
                             for c in 0..<3 {
                                 let channel = (c * scale + i) * scale + j
-                                let source = products + channel * coreWidth
-                                let b = bias[channel]
-                                var index = outRow + (scale * tile.columns.core.lowerBound + j) * 3 + c
-                                for x in 0..<coreWidth {
-                                    output.store(source[x] + b, at: index)
-                                    index += 3 * scale
-                                }
+                                output.store(values[channel] + bias[channel], at: pixel + c)
                             }
                         }
                     }
                 }
             }
-            }
         }
-        if let timings { timings.measure("conv10+shuffle", work) } else { work() }
+        }
     }
 }

@@ -36,8 +36,8 @@ enum ParityFixtures {
     }
 
     /// Runs the model on the case's input and returns the unclipped HWC output.
-    static func run(_ model: UNet, _ testCase: ParityCase, threads: Int = 1, maxTile: Int = 768) throws -> [Float] {
-        let runner = UNetRunner(model: model, threads: threads, maxTile: maxTile)
+    static func run(_ model: UNet, _ testCase: ParityCase, threads: Int = 1, maxBandWidth: Int = 4096) throws -> [Float] {
+        let runner = UNetRunner(model: model, threads: threads, maxBandWidth: maxBandWidth)
         let input = try testCase.input
         var output = [Float](repeating: .nan, count: testCase.outputCount)
         try input.withUnsafeBufferPointer { x in

@@ -1,4 +1,4 @@
-import SIDNetwork
+@testable import SIDNetwork
 import XCTest
 
 final class UNetRunnerTests: XCTestCase {
@@ -47,8 +47,8 @@ final class UNetRunnerTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst8, 1)
     }
 
-    /// Tiles with margins give the whole-image result; the image is larger than a tile in both axes
-    /// and ragged (not a multiple of 16), threads split the work.
+    /// Column bands with margins give the whole-image result; the image is ragged (not a multiple of 16)
+    /// and cut into several bands, threads split the work.
     func testTiledInferenceEqualsWholeImageInference() throws {
         let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
         let model = SyntheticWeights.model(architecture)
@@ -58,8 +58,8 @@ final class UNetRunnerTests: XCTestCase {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(state >> 40) / Float(1 << 24)
         }
-        func run(maxTile: Int, threads: Int) throws -> [Float] {
-            let runner = UNetRunner(model: model, threads: threads, maxTile: maxTile)
+        func run(maxBandWidth: Int, threads: Int) throws -> [Float] {
+            let runner = UNetRunner(model: model, threads: threads, maxBandWidth: maxBandWidth)
             var output = [Float](repeating: .nan, count: 12 * height * width)
             try input.withUnsafeBufferPointer { x in
                 try output.withUnsafeMutableBufferPointer {
@@ -68,9 +68,9 @@ final class UNetRunnerTests: XCTestCase {
             }
             return output
         }
-        XCTAssertGreaterThan(TilePlan(height: height, width: width, maxTile: 256).tiles.count, 4)
-        let whole = try run(maxTile: 1024, threads: 1)
-        let tiled = try run(maxTile: 256, threads: 2)
+        XCTAssertEqual(TilePlan(height: height, width: width, maxTile: 400).columns.count, 3)
+        let whole = try run(maxBandWidth: 1024, threads: 1)
+        let tiled = try run(maxBandWidth: 400, threads: 2)
         ParityFixtures.assertClose(tiled, whole, "tiled vs whole")
     }
 
@@ -110,7 +110,7 @@ final class UNetRunnerTests: XCTestCase {
 
     func testBuffersAreAllocatedOnceAndReused() throws {
         let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
-        let runner = UNetRunner(model: SyntheticWeights.model(architecture), maxTile: 256)
+        let runner = UNetRunner(model: SyntheticWeights.model(architecture), maxBandWidth: 256)
         let input = [Float](repeating: 0.5, count: 4 * 250 * 270)
         var output = [Float](repeating: 0, count: 12 * 250 * 270)
         var sizes: [Int] = []
@@ -130,6 +130,28 @@ final class UNetRunnerTests: XCTestCase {
             }
         }
         XCTAssertEqual(output, first, "reused buffers leave nothing behind between calls")
+    }
+
+    /// Rows are streamed: a twice-as-tall image needs no more buffer memory.
+    func testMemoryGrowsWithWidthNotHeight() throws {
+        let model = SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4))
+        func bytes(height: Int, width: Int) throws -> Int {
+            let runner = UNetRunner(model: model, maxBandWidth: 4096)
+            let input = [Float](repeating: 0.3, count: 4 * height * width)
+            var output = [UInt8](repeating: 0, count: 12 * height * width)
+            try input.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer {
+                    try runner.run(input: x, height: height, width: width, output: .rgb8($0.baseAddress!))
+                }
+            }
+            return runner.ringBytes
+        }
+        let short = try bytes(height: 640, width: 96)
+        let tall = try bytes(height: 1280, width: 96)
+        XCTAssertGreaterThan(short, 0)
+        XCTAssertEqual(tall, short)
+        // The network's width-4 level-1 tensors alone would be 4 channels x 5 tensors of a full plane.
+        XCTAssertLessThan(tall, 20 * 1280 * 96 * 4 / 2)
     }
 
     func testWrongInputSizeIsAnError() {

@@ -1,0 +1,81 @@
+#ifndef SID_KERNELS_H
+#define SID_KERNELS_H
+
+// The arithmetic of the SID U-Net forward pass: Winograd 3x3 convolution, the transposed conv,
+// max pool and a small GEMM, on rows of pixels whose channels are contiguous (row[x * stride + c]).
+//
+// Every kernel exists three times, compiled from one source (kernels_body.h) for AVX-512, for AVX2
+// and for baseline x86-64 / any other CPU; the first call picks the best one this CPU runs, so the
+// same binary works on every host.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One unit of a 3x3 convolution (padding 1, bias, LeakyReLU 0.2) by Winograd F(4x4, 3x3):
+/// `tile_rows` * 4 output rows from tile_rows * 4 + 2 input rows.
+typedef struct {
+    /// tile_rows * 4 + 2 rows, starting one row above the first output row; NULL rows are zero padding.
+    const float *const *input_rows;
+    int input_stride;   // floats from one pixel to the next
+    int in_channels;
+    /// Optional second input whose channels follow the first's (the decoder's [up, skip] concat), or NULL.
+    const float *const *second_rows;
+    int second_stride;
+    int second_channels;
+    /// tile_rows * 4 rows; NULL rows lie below the image and are not written.
+    float *const *output_rows;
+    int output_stride;
+    int out_channels;
+    int width;
+    int tile_rows;
+    /// [36][in_channels rounded up to 16][out_channels rounded up to 16], from sid_winograd_filters.
+    const float *filters;
+    const float *bias;
+} sid_conv3x3;
+
+/// Floats sid_winograd_filters writes for a [cout][cin][3][3] filter bank.
+size_t sid_winograd_filter_floats(int in_channels, int out_channels);
+
+/// U = G g G^T for every filter, in double precision, into the padded layout `sid_conv3x3.filters` wants.
+void sid_winograd_filters(const float *weights, int in_channels, int out_channels, float *filters);
+
+/// Scratch floats one call of sid_winograd_conv3x3 over `tiles` tiles and `out_channels` outputs needs
+/// (in_channels counts both inputs).
+size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles);
+
+/// Computes output channels [first_out, first_out + out_count) of tiles [first_tile, first_tile + tile_count)
+/// of the unit; tile t is 4x4 output pixels at tile row t / ceil(width / 4), tile column t % ceil(width / 4).
+/// first_out is a multiple of 16. Calls on disjoint tiles or channels may run at once.
+void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                          float *scratch);
+
+/// C[m][n] = sum_k A[m][k] B[k][n], with `n` a multiple of 16.
+void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
+
+/// 2x2 stride-2 transposed convolution of input pixels [x0, x0 + count) of one row: pixel x feeds
+/// output pixels 2x, 2x+1 of `top` and `bottom` (NULL: below the image), cropped to `out_width`.
+/// `weights` is [in_channels][4][out_channels rounded up to 16], sub-pixel k = 2i + j; adds the bias.
+/// `scratch` holds count * 4 * padded out_channels floats.
+void sid_transposed_conv2x2(const float *input, int input_stride, int in_channels, int x0, int count,
+                            const float *weights, const float *bias, int out_channels,
+                            float *top, float *bottom, int output_stride, int out_width, float *scratch);
+
+/// 2x2 stride-2 max pool of two input rows (`bottom` may equal `top` for a ragged last row) into
+/// output pixels [x0, x0 + count); a ragged last column pools what it has.
+void sid_max_pool(const float *top, const float *bottom, int input_stride, int in_width, int channels,
+                  float *output, int output_stride, int x0, int count);
+
+/// The instruction set the kernels use on this CPU: "avx512", "avx2" or "portable".
+const char *sid_kernels_instruction_set(void);
+
+/// Forces an instruction set ("avx512", "avx2", "portable"), for testing; returns 0 if this CPU cannot run it.
+int sid_kernels_use(const char *instruction_set);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,25 @@
+#ifndef SID_KERNEL_TABLE_H
+#define SID_KERNEL_TABLE_H
+
+#include "sid_kernels.h"
+
+// One compiled copy of the kernels (kernels_body.h built for one instruction set).
+typedef struct {
+    const char *name;
+    void (*winograd_conv3x3)(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                             float *scratch);
+    void (*gemm)(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
+    void (*transposed_conv2x2)(const float *input, int input_stride, int in_channels, int x0, int count,
+                               const float *weights, const float *bias, int out_channels,
+                               float *top, float *bottom, int output_stride, int out_width, float *scratch);
+    void (*max_pool)(const float *top, const float *bottom, int input_stride, int in_width, int channels,
+                     float *output, int output_stride, int x0, int count);
+} sid_kernel_table;
+
+extern const sid_kernel_table sid_kernels_avx512;
+extern const sid_kernel_table sid_kernels_avx2;
+extern const sid_kernel_table sid_kernels_portable;
+
+static inline int sid_padded(int channels) { return (channels + 15) / 16 * 16; }
+
+#endif

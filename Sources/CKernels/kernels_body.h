@@ -1,0 +1,243 @@
+// The kernels, written once over 16-float vectors (clang vector extensions) and compiled once per
+// instruction set: the including file defines SID_TABLE, SID_TABLE_NAME and SID_GEMM_ROWS (how many
+// rows of A the GEMM micro-kernel keeps in registers) and sets the target.
+//
+// Activations are rows of pixels with contiguous channels, so every transform below works on 16
+// channels at once with plain vertical vector arithmetic; channel counts that are not a multiple of 16
+// (the input's 4 or 9, the narrow test networks) go through zero-filled partial vectors.
+
+#include <string.h>
+#include "kernel_table.h"
+
+// Vectors only pass between static always-inlined functions of one file: no ABI is at stake.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float v16 __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline)) v16 load(const float *p) {
+    v16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void store(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+
+/// The first n (<= 16) floats at p, zero beyond.
+static inline __attribute__((always_inline)) v16 load_part(const float *p, int n) {
+    if (n >= 16) return load(p);
+    float lanes[16] = {0};
+    for (int i = 0; i < n; i++) lanes[i] = p[i];
+    return load(lanes);
+}
+
+static inline __attribute__((always_inline)) void store_part(float *p, v16 v, int n) {
+    if (n >= 16) {
+        store(p, v);
+        return;
+    }
+    float lanes[16];
+    store(lanes, v);
+    for (int i = 0; i < n; i++) p[i] = lanes[i];
+}
+
+static inline __attribute__((always_inline)) v16 leaky_relu(v16 v) { return __builtin_elementwise_max(v, v * 0.2f); }
+
+/// B^T d for F(4x4, 3x3), applied to six vectors.
+static inline __attribute__((always_inline)) void input_transform6(const v16 d[6], v16 t[6]) {
+    t[0] = 4 * d[0] - 5 * d[2] + d[4];
+    t[1] = -4 * d[1] - 4 * d[2] + d[3] + d[4];
+    t[2] = 4 * d[1] - 4 * d[2] - d[3] + d[4];
+    t[3] = -2 * d[1] - d[2] + 2 * d[3] + d[4];
+    t[4] = 2 * d[1] - d[2] - 2 * d[3] + d[4];
+    t[5] = 4 * d[1] - 5 * d[3] + d[5];
+}
+
+/// A^T m for F(4x4, 3x3): six transform-domain vectors to four outputs.
+static inline __attribute__((always_inline)) void output_transform6(const v16 m[6], v16 y[4]) {
+    y[0] = m[0] + m[1] + m[2] + m[3] + m[4];
+    y[1] = m[1] - m[2] + 2 * (m[3] - m[4]);
+    y[2] = m[1] + m[2] + 4 * (m[3] + m[4]);
+    y[3] = m[1] - m[2] + 8 * (m[3] - m[4]) + m[5];
+}
+
+/// Channels [c, c + 16) of pixel x of row y of the (possibly two-part) input, zero beyond the last one.
+static inline __attribute__((always_inline)) v16 load_input(const sid_conv3x3 *conv, int y, int x, int c) {
+    const int first = conv->in_channels, total = first + conv->second_channels;
+    const float *row = conv->input_rows[y];
+    if (c + 16 <= first) return load(row + (size_t)x * conv->input_stride + c);
+    const float *second = conv->second_channels ? conv->second_rows[y] + (size_t)x * conv->second_stride : NULL;
+    if (c >= first && c - first + 16 <= conv->second_channels) return load(second + (c - first));
+    // A group that straddles the two inputs or ends past the last channel (narrow networks only).
+    float lanes[16] = {0};
+    for (int i = 0; i < 16 && c + i < total; i++) {
+        const int channel = c + i;
+        lanes[i] = channel < first ? row[(size_t)x * conv->input_stride + channel] : second[channel - first];
+    }
+    return load(lanes);
+}
+
+/// V = B^T d B for the 6x6 input patch of one tile, every channel; point p of the tile goes to
+/// v[p * point_stride + c].
+static void transform_input_tile(const sid_conv3x3 *conv, int tile_row, int tile_column,
+                                 float *v, size_t point_stride) {
+    const int cin = conv->in_channels + conv->second_channels, width = conv->width;
+    const int x0 = tile_column * 4 - 1, y0 = tile_row * 4;
+    const v16 zero = {0};
+    for (int c = 0; c < cin; c += 16) {
+        v16 t[6][6];
+        for (int r = 0; r < 6; r++) {
+            const int present = conv->input_rows[y0 + r] != NULL;
+            v16 d[6];
+            for (int s = 0; s < 6; s++) {
+                const int x = x0 + s;
+                d[s] = present && x >= 0 && x < width ? load_input(conv, y0 + r, x, c) : zero;
+            }
+            input_transform6(d, t[r]);
+        }
+        for (int j = 0; j < 6; j++) {
+            v16 column[6], out[6];
+            for (int r = 0; r < 6; r++) column[r] = t[r][j];
+            input_transform6(column, out);
+            for (int i = 0; i < 6; i++) store(v + (size_t)(i * 6 + j) * point_stride + c, out[i]);
+        }
+    }
+}
+
+/// Y = A^T m A for output channels [first_out, last_out) of one tile (m holds them from its start), plus
+/// bias and LeakyReLU, written to the pixels inside the image.
+static void transform_output_tile(const sid_conv3x3 *conv, int tile_row, int tile_column, int first_out,
+                                  int last_out, const float *m, size_t point_stride) {
+    const int stride = conv->output_stride, width = conv->width;
+    const int x0 = tile_column * 4;
+    float *const *rows = conv->output_rows + tile_row * 4;
+    for (int o = first_out; o < last_out; o += 16) {
+        const int n = last_out - o;
+        const v16 bias = load_part(conv->bias + o, n);
+        v16 t[6][4];
+        for (int r = 0; r < 6; r++) {
+            v16 row[6];
+            for (int s = 0; s < 6; s++) row[s] = load(m + (size_t)(r * 6 + s) * point_stride + (o - first_out));
+            output_transform6(row, t[r]);
+        }
+        for (int j = 0; j < 4 && x0 + j < width; j++) {
+            v16 column[6], y[4];
+            for (int r = 0; r < 6; r++) column[r] = t[r][j];
+            output_transform6(column, y);
+            for (int i = 0; i < 4; i++) {
+                if (rows[i]) store_part(rows[i] + (size_t)(x0 + j) * stride + o, leaky_relu(y[i] + bias), n);
+            }
+        }
+    }
+}
+
+/// C[rows][vectors * 16] = A[rows][k] B[k][vectors * 16]: the accumulators stay in registers, B's
+/// row is loaded once per k and each A value is broadcast against it.
+static inline __attribute__((always_inline)) void gemm_block(
+    const int rows, const int vectors, int k,
+    const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+    v16 acc[SID_GEMM_ROWS][2];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = (v16){0};
+        acc[r][1] = (v16){0};
+    }
+    for (int i = 0; i < k; i++) {
+        const v16 b0 = load(b + (size_t)i * ldb);
+        const v16 b1 = vectors > 1 ? load(b + (size_t)i * ldb + 16) : b0;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < rows; r++) {
+            const float x = a[(size_t)r * lda + i];
+            acc[r][0] += x * b0;
+            if (vectors > 1) acc[r][1] += x * b1;
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; r++) {
+        store(c + (size_t)r * ldc, acc[r][0]);
+        if (vectors > 1) store(c + (size_t)r * ldc + 16, acc[r][1]);
+    }
+}
+
+static void gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+    for (int column = 0; column < n; column += 32) {
+        const float *panel = b + column;
+        float *target = c + column;
+        int row = 0;
+        if (n - column >= 32) {
+            for (; row + SID_GEMM_ROWS <= m; row += SID_GEMM_ROWS)
+                gemm_block(SID_GEMM_ROWS, 2, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
+            for (; row < m; row++)
+                gemm_block(1, 2, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
+        } else {
+            for (; row + SID_GEMM_ROWS <= m; row += SID_GEMM_ROWS)
+                gemm_block(SID_GEMM_ROWS, 1, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
+            for (; row < m; row++)
+                gemm_block(1, 1, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
+        }
+    }
+}
+
+static void winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                             float *scratch) {
+    const int cin_p = sid_padded(conv->in_channels + conv->second_channels);
+    const int cout_p = sid_padded(conv->out_channels), count_p = sid_padded(out_count);
+    const int tiles_per_row = (conv->width + 3) / 4;
+    // Point-major: the 36 products are [tile_count][cin_p] x [cin_p][count_p] each.
+    float *v = scratch;
+    float *m = scratch + (size_t)36 * tile_count * cin_p;
+    const size_t v_stride = (size_t)tile_count * cin_p, m_stride = (size_t)tile_count * count_p;
+    for (int t = 0; t < tile_count; t++) {
+        const int tile = first_tile + t;
+        transform_input_tile(conv, tile / tiles_per_row, tile % tiles_per_row, v + (size_t)t * cin_p, v_stride);
+    }
+    for (int p = 0; p < 36; p++) {
+        gemm(tile_count, count_p, cin_p, v + p * v_stride, cin_p,
+             conv->filters + (size_t)p * cin_p * cout_p + first_out, cout_p, m + p * m_stride, count_p);
+    }
+    for (int t = 0; t < tile_count; t++) {
+        const int tile = first_tile + t;
+        transform_output_tile(conv, tile / tiles_per_row, tile % tiles_per_row, first_out, first_out + out_count,
+                              m + (size_t)t * count_p, m_stride);
+    }
+}
+
+static void transposed_conv2x2(const float *input, int input_stride, int in_channels, int x0, int count,
+                               const float *weights, const float *bias, int out_channels,
+                               float *top, float *bottom, int output_stride, int out_width, float *scratch) {
+    const int cout_p = sid_padded(out_channels);
+    gemm(count, 4 * cout_p, in_channels, input + (size_t)x0 * input_stride, input_stride,
+         weights, 4 * cout_p, scratch, 4 * cout_p);
+    for (int i = 0; i < count; i++) {
+        const float *products = scratch + (size_t)i * 4 * cout_p;
+        for (int sub = 0; sub < 4; sub++) {
+            float *row = sub < 2 ? top : bottom;
+            const int x = 2 * (x0 + i) + (sub & 1);
+            if (!row || x >= out_width) continue;
+            float *target = row + (size_t)x * output_stride;
+            const float *source = products + sub * cout_p;
+            for (int o = 0; o < out_channels; o++) target[o] = source[o] + bias[o];
+        }
+    }
+}
+
+static void max_pool(const float *top, const float *bottom, int input_stride, int in_width, int channels,
+                     float *output, int output_stride, int x0, int count) {
+    for (int x = x0; x < x0 + count; x++) {
+        const int left = 2 * x, right = 2 * x + 1 < in_width ? 2 * x + 1 : 2 * x;
+        const float *a = top + (size_t)left * input_stride, *b = top + (size_t)right * input_stride;
+        const float *c = bottom + (size_t)left * input_stride, *d = bottom + (size_t)right * input_stride;
+        float *target = output + (size_t)x * output_stride;
+        for (int i = 0; i < channels; i++) {
+            const float ab = a[i] > b[i] ? a[i] : b[i], cd = c[i] > d[i] ? c[i] : d[i];
+            target[i] = ab > cd ? ab : cd;
+        }
+    }
+}
+
+const sid_kernel_table SID_TABLE = {
+    .name = SID_TABLE_NAME,
+    .winograd_conv3x3 = winograd_conv3x3,
+    .gemm = gemm,
+    .transposed_conv2x2 = transposed_conv2x2,
+    .max_pool = max_pool,
+};
