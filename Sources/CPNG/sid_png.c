@@ -1,4 +1,5 @@
 #include "sid_png.h"
+#include "sid_png_idat.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -79,8 +80,56 @@ static void sid_png_flush_memory(png_structp png) {
     (void)png;
 }
 
+/// Streams the image data pieces (zlib header, stripes, Adler-32) as IDAT chunks of at most 1 GiB each.
+typedef struct sid_idat_writer {
+    png_structp png;
+    size_t left_in_chunk;
+    size_t left_in_total;
+} sid_idat_writer;
+
+static void sid_idat_write(sid_idat_writer *writer, const unsigned char *bytes, size_t length) {
+    while (length > 0) {
+        if (writer->left_in_chunk == 0) {
+            const size_t chunk = writer->left_in_total < ((size_t)1 << 30) ? writer->left_in_total : ((size_t)1 << 30);
+            png_write_chunk_start(writer->png, (png_const_bytep)"IDAT", (png_uint_32)chunk);
+            writer->left_in_chunk = chunk;
+        }
+        const size_t piece = length < writer->left_in_chunk ? length : writer->left_in_chunk;
+        png_write_chunk_data(writer->png, bytes, piece);
+        bytes += piece;
+        length -= piece;
+        writer->left_in_chunk -= piece;
+        writer->left_in_total -= piece;
+        if (writer->left_in_chunk == 0) png_write_chunk_end(writer->png);
+    }
+}
+
+/// libpng writes the signature and the chunks before the image data; the image data, deflated in parallel
+/// stripes, and IEND are written here as raw chunks.
+static void sid_png_write_image_data(png_structp png, const sid_png_stripe *stripes, uint32_t count,
+                                     int compression_level) {
+    size_t total = 2 + 4;
+    uint32_t adler = 1;
+    for (uint32_t i = 0; i < count; i++) {
+        total += stripes[i].size;
+        adler = sid_png_adler32_combine(adler, stripes[i].adler, stripes[i].filtered_size);
+    }
+    // CMF: deflate with a 32 KB window; FLG: the compression level class, and a check making CMF.FLG % 31 == 0.
+    const unsigned level_class = compression_level <= 1 ? 0 : compression_level <= 5 ? 1 : compression_level == 6 ? 2 : 3;
+    unsigned header = (0x78u << 8) | (level_class << 6);
+    if (header % 31 != 0) header += 31 - header % 31;
+    const unsigned char zlib_header[2] = {(unsigned char)(header >> 8), (unsigned char)header};
+    const unsigned char checksum[4] = {(unsigned char)(adler >> 24), (unsigned char)(adler >> 16),
+                                       (unsigned char)(adler >> 8), (unsigned char)adler};
+    sid_idat_writer writer = {.png = png, .left_in_chunk = 0, .left_in_total = total};
+    sid_idat_write(&writer, zlib_header, 2);
+    for (uint32_t i = 0; i < count; i++) sid_idat_write(&writer, stripes[i].data, stripes[i].size);
+    sid_idat_write(&writer, checksum, 4);
+    png_write_chunk(png, (png_const_bytep)"IEND", NULL, 0);
+}
+
 sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
-                                  int compression_level, int filter_mask,
+                                  int compression_level, int filter_mask, int threads,
                                   const char *const *text_keys, const char *const *text_values, int text_count,
                                   unsigned char **out_data, size_t *out_size,
                                   char message[SID_PNG_MESSAGE_CAPACITY]) {
@@ -93,8 +142,14 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
     *out_data = NULL;
     *out_size = 0;
 
-    const size_t bytes_per_sample = (size_t)bit_depth / 8;
-    const size_t row_bytes = (size_t)width * 3 * bytes_per_sample;
+    // Deflating is the expensive part and runs before libpng is involved, so nothing here crosses a longjmp.
+    sid_png_stripe *stripes = NULL;
+    uint32_t stripe_count = 0;
+    if (!sid_png_deflate_stripes(samples, width, height, bit_depth, compression_level, filter_mask, threads,
+                                 &stripes, &stripe_count)) {
+        sid_png_set_message(message, "out of memory while compressing the PNG image data");
+        return SID_PNG_OUT_OF_MEMORY;
+    }
 
     // Everything written between setjmp and a longjmp lives on the heap, so no local needs to be volatile.
     sid_png_output *output = (sid_png_output *)calloc(1, sizeof(sid_png_output));
@@ -102,6 +157,7 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
     if (output == NULL || (text_count > 0 && texts == NULL)) {
         free(output);
         free(texts);
+        sid_png_free_stripes(stripes, stripe_count);
         sid_png_set_message(message, "out of memory while preparing the PNG encoder");
         return SID_PNG_OUT_OF_MEMORY;
     }
@@ -115,6 +171,7 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
         if (png != NULL) png_destroy_write_struct(&png, NULL);
         free(output);
         free(texts);
+        sid_png_free_stripes(stripes, stripe_count);
         sid_png_set_message(message, "out of memory while creating the libpng writer");
         return SID_PNG_OUT_OF_MEMORY;
     }
@@ -125,12 +182,11 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
         free(output->data);
         free(output);
         free(texts);
+        sid_png_free_stripes(stripes, stripe_count);
         return status == SID_PNG_OK ? SID_PNG_LIBPNG_ERROR : status;
     }
 
     png_set_write_fn(png, output, sid_png_write_to_memory, sid_png_flush_memory);
-    png_set_compression_level(png, compression_level);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, filter_mask);
     png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
     // png_set_sRGB_gAMA_and_cHRM would also write gAMA/cHRM; sRGB alone is what viewers honour.
@@ -144,15 +200,11 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
     if (text_count > 0) png_set_text(png, info, texts, text_count);
 
     png_write_info(png, info);
-    if (bit_depth == 16 && sid_png_host_is_little_endian()) png_set_swap(png);
-    const unsigned char *row = (const unsigned char *)samples;
-    for (uint32_t y = 0; y < height; y++) {
-        png_write_row(png, (png_const_bytep)(row + (size_t)y * row_bytes));
-    }
-    png_write_end(png, info);
+    sid_png_write_image_data(png, stripes, stripe_count, compression_level);
 
     png_destroy_write_struct(&png, &info);
     free(texts);
+    sid_png_free_stripes(stripes, stripe_count);
     *out_data = output->data;
     *out_size = output->size;
     free(output);

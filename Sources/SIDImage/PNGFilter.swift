@@ -1,6 +1,6 @@
 import CPNG
 
-/// The PNG row filter(s) the encoder may use; `adaptive` lets libpng pick per row among all five.
+/// The PNG row filter(s) the encoder may use; `adaptive` picks per row among all five, as libpng does.
 public enum PNGFilter: Sendable, Equatable, CaseIterable {
     case none
     case sub
@@ -9,7 +9,7 @@ public enum PNGFilter: Sendable, Equatable, CaseIterable {
     case paeth
     case adaptive
 
-    var libpngMask: Int32 {
+    var mask: Int32 {
         switch self {
         case .none: return Int32(SID_PNG_FILTER_NONE)
         case .sub: return Int32(SID_PNG_FILTER_SUB)

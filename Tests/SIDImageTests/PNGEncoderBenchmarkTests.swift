@@ -27,6 +27,17 @@ final class PNGEncoderBenchmarkTests: XCTestCase {
                          seconds16, Double(png16.count) / 1e6))
             XCTAssertGreaterThan(png8.count, 0)
         }
+        for threads in [1, 2] {
+            let encoder = PNGEncoder(threads: threads)
+            var start = Date()
+            let png8 = try image8.withUnsafeBufferPointer { try encoder.encode(rgb8: $0, width: width, height: height) }
+            let seconds8 = Date().timeIntervalSince(start)
+            start = Date()
+            let png16 = try image16.withUnsafeBufferPointer { try encoder.encode(rgb16: $0, width: width, height: height) }
+            let seconds16 = Date().timeIntervalSince(start)
+            print(String(format: "PNG defaults, %d thread(s): 8-bit %.2f s %5.1f MB | 16-bit %.2f s %5.1f MB",
+                         threads, seconds8, Double(png8.count) / 1e6, seconds16, Double(png16.count) / 1e6))
+        }
     }
 
     /// Smooth gradients + texture + sensor-like noise, which is what a denoised photo looks like to zlib.

@@ -80,6 +80,63 @@ final class PNGEncoderTests: XCTestCase {
         }
     }
 
+    /// 300 rows are three independently deflated stripes; every filter must still give back the exact samples,
+    /// and the bytes must not depend on how many threads compressed them.
+    func testImagesOfSeveralStripesRoundTripWithTheSameBytesOnAnyThreadCount() throws {
+        let (width, height) = (37, 300)
+        let samples8 = (0..<(width * height * 3)).map { UInt8(truncatingIfNeeded: ($0 * 7919) >> 3) }
+        let samples16 = (0..<(width * height * 3)).map { UInt16(truncatingIfNeeded: $0 * 40_503) }
+        for filter in PNGFilter.allCases {
+            let single = PNGEncoder(compressionLevel: 6, filter: filter, threads: 1)
+            let several = PNGEncoder(compressionLevel: 6, filter: filter, threads: 3)
+            let png8 = try samples8.withUnsafeBufferPointer { try single.encode(rgb8: $0, width: width, height: height) }
+            let png16 = try samples16.withUnsafeBufferPointer { try single.encode(rgb16: $0, width: width, height: height) }
+            XCTAssertEqual(try samples8.withUnsafeBufferPointer { try several.encode(rgb8: $0, width: width, height: height) },
+                           png8, "\(filter)")
+            XCTAssertEqual(try samples16.withUnsafeBufferPointer { try several.encode(rgb16: $0, width: width, height: height) },
+                           png16, "\(filter)")
+            XCTAssertEqual(try PNGDecoder().decode(png8).samples, samples8.map(UInt16.init), "\(filter)")
+            XCTAssertEqual(try PNGDecoder().decode(png16).samples, samples16, "\(filter)")
+        }
+    }
+
+    /// The image data is one zlib stream: a valid header and the Adler-32 of all filtered rows at its end,
+    /// computed here independently (unfiltered rows: a 0 byte, then the big-endian samples).
+    func testImageDataIsOneZlibStreamWithTheChecksumOfEveryRow() throws {
+        let (width, height) = (5, 261)
+        let samples = (0..<(width * height * 3)).map { UInt16(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+        let png = try samples.withUnsafeBufferPointer {
+            try PNGEncoder(compressionLevel: 1, filter: .none, threads: 2).encode(rgb16: $0, width: width, height: height)
+        }
+        var stream: [UInt8] = []
+        var offset = 8
+        var chunkTypes: [String] = []
+        while offset + 12 <= png.count {
+            let length = png[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: png[offset + 4..<offset + 8], as: UTF8.self)
+            chunkTypes.append(type)
+            if type == "IDAT" { stream += png[offset + 8..<offset + 8 + length] }
+            offset += 12 + length
+        }
+        XCTAssertEqual(offset, png.count)
+        XCTAssertEqual(chunkTypes.first, "IHDR")
+        XCTAssertEqual(chunkTypes.last, "IEND")
+        XCTAssertEqual(stream[0], 0x78)
+        XCTAssertEqual((Int(stream[0]) << 8 | Int(stream[1])) % 31, 0)
+        var a: UInt32 = 1, b: UInt32 = 0
+        for y in 0..<height {
+            var row: [UInt8] = [0]
+            for sample in samples[(y * width * 3)..<((y + 1) * width * 3)] { row += [UInt8(sample >> 8), UInt8(sample & 0xFF)] }
+            for byte in row {
+                a = (a + UInt32(byte)) % 65_521
+                b = (b + a) % 65_521
+            }
+        }
+        let checksum = stream.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        XCTAssertEqual(checksum, b << 16 | a)
+        XCTAssertEqual(try PNGDecoder().decode(png).samples, samples)
+    }
+
     func testRejectsWrongSampleCount() {
         let samples = [UInt8](repeating: 0, count: 10)
         XCTAssertThrowsError(try samples.withUnsafeBufferPointer {

@@ -37,9 +37,10 @@ enum {
 
 /// Encodes interleaved RGB samples (uint8_t for bit_depth 8, host-order uint16_t for 16) as a PNG
 /// with an sRGB chunk (perceptual) and one tEXt chunk per key/value pair (Latin-1, NUL-terminated).
-/// On success *out_data is a malloc'd buffer the caller frees with sid_png_free.
+/// The image data is filtered and deflated in stripes of rows on up to `threads` threads; the bytes do not
+/// depend on the thread count. On success *out_data is a malloc'd buffer the caller frees with sid_png_free.
 sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
-                                  int compression_level, int filter_mask,
+                                  int compression_level, int filter_mask, int threads,
                                   const char *const *text_keys, const char *const *text_values, int text_count,
                                   unsigned char **out_data, size_t *out_size,
                                   char message[SID_PNG_MESSAGE_CAPACITY]);
