@@ -8,5 +8,6 @@ struct SID: ParsableCommand {
         subcommands: [
             EnhanceCommand.self, ConvertCommand.self, InfoCommand.self,
             SampleCommand.self, BenchCommand.self, ServeCommand.self,
+            DecodeHelperCommand.self,
         ])
 }
