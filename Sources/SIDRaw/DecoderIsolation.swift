@@ -23,18 +23,18 @@ public struct DecoderIsolation: Sendable, Equatable {
     }
 
     /// A memory limit for raws of up to `maxPixels` sensor pixels and uploads of up to `maxInputBytes`: what the
-    /// helper measured (see docs/operations.md) with room to spare.
+    /// helper was measured to need, with room to spare.
     ///
-    /// The helper's address space is the executable and its libraries (about `baseBytes`, mostly reserved, not
-    /// touched), the upload, and per sensor pixel: LibRaw's raw buffer (2 bytes) and the visible copy (2) for a
-    /// decode; for the baseline, LibRaw's 4-channel working image (8), its 16-bit RGB output (6) and the copy
-    /// handed back (6), so `bytesPerPixel` covers the larger.
+    /// Measured by bisecting RLIMIT_AS on synthetic DNGs (debug build): the executable and its libraries take
+    /// 124 MiB, the upload its size, a decode 4 bytes per pixel (LibRaw's raw buffer and the visible copy) and a
+    /// baseline rendering about 23 (LibRaw's 4-channel working image, its RGB output and the copy handed back):
+    /// 192 and 472 MiB for 12.1 megapixels, 508 and 1732 MiB for 67.1. The limit is sized for the baseline.
     public static func defaultMemoryLimit(maxPixels: Int, maxInputBytes: Int) -> Int {
         baseBytes + maxInputBytes + bytesPerPixel * maxPixels
     }
 
-    static let baseBytes = 512 << 20
-    static let bytesPerPixel = 32
+    static let baseBytes = 256 << 20
+    static let bytesPerPixel = 30
 
     /// RLIMIT_CPU for the helper: a backstop for when this process is gone and cannot enforce the timeout. LibRaw
     /// may use every core (OpenMP), so CPU time can run ahead of the wall clock by the core count.

@@ -37,9 +37,10 @@ final class HelperProcess {
     /// Whether `kill()` was called: a SIGKILL death is then this process's doing, not the helper's.
     private(set) var wasKilled = false
     private(set) var passedDeadline = false
-    /// The last bytes the helper wrote to stderr; read only to recognise messages, never shown or logged.
-    private(set) var errorTail: [UInt8] = []
-    private static let errorTailLimit = 4096
+    /// The first bytes the helper wrote to stderr (where a fatal error's message is, before any stack trace);
+    /// read only to recognise messages, never shown or logged: a crash report can dump upload bytes.
+    private(set) var errorHead: [UInt8] = []
+    private static let errorHeadLimit = 8192
 
     /// Starts `command[0]` with arguments `command[1...]` and the caller's environment plus `environment`.
     init(command: [String], environment overrides: [String: String], deadline: ContinuousClock.Instant) throws {
@@ -203,7 +204,7 @@ final class HelperProcess {
         }
     }
 
-    /// Reads what stderr has now, keeping the last `errorTailLimit` bytes; closes it at its end. False once
+    /// Reads what stderr has now, keeping the first `errorHeadLimit` bytes; closes it at its end. False once
     /// nothing more is there to read without waiting.
     @discardableResult
     private func readErrors() -> Bool {
@@ -211,8 +212,7 @@ final class HelperProcess {
         var chunk = [UInt8](repeating: 0, count: 4096)
         let received = chunk.withUnsafeMutableBytes { recv(errors, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
         if received > 0 {
-            errorTail.append(contentsOf: chunk[..<received])
-            if errorTail.count > Self.errorTailLimit { errorTail.removeFirst(errorTail.count - Self.errorTailLimit) }
+            errorHead.append(contentsOf: chunk[..<min(received, Self.errorHeadLimit - errorHead.count)])
             return true
         }
         if received < 0 && (errno == EINTR) { return true }

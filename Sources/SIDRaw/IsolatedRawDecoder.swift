@@ -49,8 +49,8 @@ public struct IsolatedRawDecoder: Sendable {
 
     /// Messages the Swift runtime, libstdc++ and glibc print when an allocation fails, which under RLIMIT_AS is
     /// how the memory limit shows.
-    static let outOfMemoryMarkers = ["Could not allocate memory", "std::bad_alloc", "out of memory",
-                                     "Cannot allocate memory"]
+    static let outOfMemoryMarkers = ["failed to allocate", "Could not allocate memory", "std::bad_alloc",
+                                     "Cannot allocate memory", "out of memory"]
 
     private func run(_ kind: DecoderRequest.Kind, _ bytes: UnsafeRawBufferPointer) throws -> DecoderResponse {
         guard !bytes.isEmpty else { throw RawDecodingError.emptyInput }
@@ -114,7 +114,7 @@ public struct IsolatedRawDecoder: Sendable {
     }
 
     private func ranOutOfMemory(_ process: HelperProcess) -> Bool {
-        let text = String(decoding: process.errorTail, as: UTF8.self)
+        let text = String(decoding: process.errorHead, as: UTF8.self)
         return Self.outOfMemoryMarkers.contains { text.contains($0) }
     }
 
