@@ -25,8 +25,8 @@ public struct DecoderIsolation: Sendable, Equatable {
     /// A memory limit for raws of up to `maxPixels` sensor pixels and uploads of up to `maxInputBytes`: what the
     /// helper was measured to need, with room to spare.
     ///
-    /// Measured by bisecting RLIMIT_AS on synthetic DNGs (debug build): the executable and its libraries take
-    /// 124 MiB, the upload its size, a decode 4 bytes per pixel (LibRaw's raw buffer and the visible copy) and a
+    /// Measured by bisecting RLIMIT_AS on synthetic DNGs (release and debug builds within 4 MiB): the executable
+    /// and its libraries take 124 MiB, the upload its size, a decode 4 bytes per pixel (LibRaw's raw buffer and the visible copy) and a
     /// baseline rendering about 23 (LibRaw's 4-channel working image, its RGB output and the copy handed back):
     /// 192 and 472 MiB for 12.1 megapixels, 508 and 1732 MiB for 67.1. The limit is sized for the baseline.
     public static func defaultMemoryLimit(maxPixels: Int, maxInputBytes: Int) -> Int {

@@ -42,9 +42,9 @@ final class HelperProcess {
     private(set) var errorHead: [UInt8] = []
     private static let errorHeadLimit = 8192
 
-    /// Starts `command[0]` with arguments `command[1...]` and the caller's environment plus `environment`.
+    /// Starts `command[0]` with arguments `command[1...]` and the caller's environment plus `overrides`.
     init(command: [String], environment overrides: [String: String], deadline: ContinuousClock.Instant) throws {
-        precondition(!command.isEmpty, "a helper command names an executable")
+        guard let executable = command.first else { throw IOFailure.system("no helper executable is configured") }
         self.deadline = deadline
         var pairs: [(parent: Int32, child: Int32)] = []
         do {
@@ -82,10 +82,10 @@ final class HelperProcess {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
             for pair in pairs { close(pair.parent) }
-            throw IOFailure.system("cannot start \(command[0]): \(String(cString: strerror(status)))")
+            throw IOFailure.system("cannot start \(executable): \(String(cString: strerror(status)))")
         }
         self.pid = pid
     }
