@@ -14,12 +14,17 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case modelUnavailable(String)
     /// The weights could not be loaded.
     case weights(String)
+    /// The separate decoder process crashed, hung, ran out of memory (HTTP 422: the file did it) or misbehaved
+    /// on its own (HTTP 500); `RawDecodingError.decoderFailureKind` says which, for counting.
+    case decoderFailure(RawDecodingError)
 
     public var description: String {
         switch self {
         case .badParameter(let text), .unsupportedInput(let text), .unusableRaw(let text),
              .modelUnavailable(let text), .weights(let text):
             return text
+        case .decoderFailure(let error):
+            return error.description
         }
     }
 
@@ -30,10 +35,15 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .unsupportedInput: return 415
         case .unusableRaw: return 422
         case .weights: return 500
+        case .decoderFailure(let error): return error.httpStatusHint
         }
     }
 
     init(_ error: RawDecodingError) {
+        if error.decoderFailureKind != nil {
+            self = .decoderFailure(error)
+            return
+        }
         self = error.httpStatusHint == 415 ? .unsupportedInput(error.description) : .unusableRaw(error.description)
     }
 }

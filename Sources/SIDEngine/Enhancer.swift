@@ -12,6 +12,8 @@ public final class Enhancer {
     public let registry: ModelRegistry
     public let threads: Int
     public let maxTile: Int
+    /// Where LibRaw runs.
+    public let decoding: DecodingStrategy
     private let decoder: RawDecoder
     private let encoder = PNGEncoder()
     private var runners: [String: UNetRunner] = [:]
@@ -22,10 +24,13 @@ public final class Enhancer {
     ///   - threads: compute threads of this worker.
     ///   - maxTile: largest tile edge in packed pixels (memory grows with its square).
     ///   - maxPixels: raws with more sensor pixels are refused before their pixels are read.
-    public init(registry: ModelRegistry, threads: Int = 1, maxTile: Int = 768, maxPixels: Int = 100_000_000) {
+    ///   - decoding: where LibRaw decodes and renders the baseline; a service fed untrusted uploads isolates it.
+    public init(registry: ModelRegistry, threads: Int = 1, maxTile: Int = 768, maxPixels: Int = 100_000_000,
+                decoding: DecodingStrategy = .inProcess) {
         self.registry = registry
         self.threads = threads
         self.maxTile = maxTile
+        self.decoding = decoding
         self.decoder = RawDecoder(maxPixels: maxPixels)
     }
 
@@ -39,7 +44,15 @@ public final class Enhancer {
         var warnings: [String] = []
 
         let raw: RawImage = try measure(&timings.decode) {
-            do { return try decoder.decode(bytes) } catch let error as RawDecodingError { throw EngineError(error) }
+            do {
+                switch decoding {
+                case .inProcess: return try decoder.decode(bytes)
+                case let .isolated(isolation):
+                    return try IsolatedRawDecoder(isolation: isolation, maxPixels: decoder.maxPixels).decode(bytes)
+                }
+            } catch let error as RawDecodingError {
+                throw EngineError(error)
+            }
         }
         let model = try registry.choose(options.model, for: raw)
         if model == ModelRegistry.baselineName && options.model == nil {
@@ -51,7 +64,17 @@ public final class Enhancer {
         let width: Int, height: Int
         if model == ModelRegistry.baselineName {
             let image = try measure(&timings.forward) {
-                do { return try BaselineRenderer().render(bytes, ratio: ratio) } catch let error as RawDecodingError { throw EngineError(error) }
+                do {
+                    switch decoding {
+                    case .inProcess:
+                        return try BaselineRenderer(maxPixels: decoder.maxPixels).render(bytes, ratio: ratio)
+                    case let .isolated(isolation):
+                        return try IsolatedRawDecoder(isolation: isolation, maxPixels: decoder.maxPixels)
+                            .render(bytes, ratio: ratio)
+                    }
+                } catch let error as RawDecodingError {
+                    throw EngineError(error)
+                }
             }
             width = image.width
             height = image.height

@@ -304,7 +304,7 @@ final class LibRawSession {
         value.isFinite ? Double(value.description) ?? Double(value) : 0
     }
 
-    private static func message(_ code: Int32) -> String {
+    static func message(_ code: Int32) -> String {
         String(cString: libraw_strerror(code))
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
 /// Why raw bytes could not become a model input, phrased for the person who sent them.
 public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendable {
     case emptyInput
@@ -18,6 +23,14 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
     case invalidLevels(blackLevels: [Float], whiteLevel: Float)
     /// LibRaw itself failed (e.g. out of memory) on an input it accepted.
     case libRawFailure(operation: String, reason: String)
+    /// The separate decoder process (`IsolatedRawDecoder`) died of a signal while decoding this input.
+    case decoderCrashed(signal: Int32)
+    /// The separate decoder process was still busy after `seconds` and was killed.
+    case decoderTimedOut(seconds: Double)
+    /// The separate decoder process needed more memory than its limit of `limitMegabytes` MiB.
+    case decoderOutOfMemory(limitMegabytes: Int)
+    /// The separate decoder process could not be started, exited without an answer or sent a malformed one.
+    case decoderMalfunction(reason: String)
 
     /// Smallest visible side of a Bayer raw that packs to the model's minimum of 16x16 per plane.
     public static let minimumVisibleSide = 32
@@ -62,18 +75,54 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
                 + "\(blackLevels)"
         case let .libRawFailure(operation, reason):
             return "LibRaw failed to \(operation): \(reason)"
+        case let .decoderCrashed(signal):
+            return "the raw decoder crashed on this file (\(Self.signalName(signal))): LibRaw cannot read it safely; "
+                + "it is corrupt or crafted to attack the decoder"
+        case let .decoderTimedOut(seconds):
+            return "the raw decoder was still working on this file after \(String(format: "%g", seconds)) seconds "
+                + "and was stopped; the file is probably corrupt"
+        case let .decoderOutOfMemory(limitMegabytes):
+            return "decoding this file needs more than the \(limitMegabytes) MiB of memory the raw decoder may use"
+        case let .decoderMalfunction(reason):
+            return "the raw decoder process failed: \(reason)"
         }
     }
 
-    /// 415 when the input is not a raw at all, 422 when it is a raw this service cannot use, 500 for LibRaw failures.
+    /// What went wrong in the separate decoder process, for counting: "crash", "timeout", "memory" or
+    /// "malfunction"; nil for errors about the file itself.
+    public var decoderFailureKind: String? {
+        switch self {
+        case .decoderCrashed: return "crash"
+        case .decoderTimedOut: return "timeout"
+        case .decoderOutOfMemory: return "memory"
+        case .decoderMalfunction: return "malfunction"
+        default: return nil
+        }
+    }
+
+    /// "signal 11, SIGSEGV: Segmentation fault".
+    static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [
+            SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGILL: "SIGILL",
+            SIGTRAP: "SIGTRAP", SIGSYS: "SIGSYS", SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGPIPE: "SIGPIPE",
+            SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+        ]
+        let description = strsignal(signal).map { String(cString: $0) } ?? "unknown signal"
+        return "signal \(signal)" + (names[signal].map { ", \($0)" } ?? "") + ": \(description)"
+    }
+
+    /// 415 when the input is not a raw at all, 422 when it is a raw this service cannot use (including one that
+    /// crashes, hangs or exhausts the separate decoder: retrying the same file would do the same), 500 for LibRaw
+    /// failures and a decoder process that misbehaves on its own.
     public var httpStatusHint: Int {
         switch self {
         case .emptyInput, .notARawFile:
             return 415
         case .truncatedOrCorrupt, .undecodablePixelData, .xTransSensor, .monochromeSensor, .linearImage,
-             .unsupportedColorFilter, .tooSmall, .tooManyPixels, .invalidLevels:
+             .unsupportedColorFilter, .tooSmall, .tooManyPixels, .invalidLevels, .decoderCrashed, .decoderTimedOut,
+             .decoderOutOfMemory:
             return 422
-        case .libRawFailure:
+        case .libRawFailure, .decoderMalfunction:
             return 500
         }
     }

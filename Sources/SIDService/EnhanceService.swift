@@ -57,7 +57,7 @@ public final class EnhanceService: @unchecked Sendable {
         let pool = WorkerPool(registry: registry, workers: configuration.workers,
                               threadsPerWorker: configuration.threadsPerWorker, maxTile: configuration.maxTile,
                               maxPixels: configuration.maxMegapixels * 1_000_000, capacity: configuration.queueCapacity,
-                              metrics: metrics, logger: logger)
+                              metrics: metrics, logger: logger, decoding: configuration.decodingStrategy)
         let started = ContinuousClock.now
         do {
             try pool.start()

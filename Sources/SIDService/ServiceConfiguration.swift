@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import SIDEngine
+import SIDRaw
 
 /// Everything `sid serve` can be told, with the defaults it uses when told nothing.
 ///
@@ -35,6 +37,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var bodyTimeout: Duration = .seconds(300)
     public var keepAliveTimeout: Duration = .seconds(60)
     public var maxConnections = 64
+    /// Where LibRaw runs: isolated (a process per decode, so a file that crashes or hangs it costs only its own
+    /// request) or in-process.
+    public var decoder: DecoderMode = .isolated
+    /// The isolated decoder's memory limit in MiB; nil sizes it from `maxMegapixels` and `maxBodyMegabytes`
+    /// (`DecoderIsolation.defaultMemoryLimit`).
+    public var decoderMemoryMegabytes: Int?
+    /// Wall-clock time the isolated decoder gets per decode before it is killed (-> 422).
+    public var decoderTimeout: Duration = .seconds(60)
+    /// The executable whose `decode-helper` mode decodes: this one, unless tests point elsewhere.
+    public var decoderExecutable = "/proc/self/exe"
     public var tlsCertificate: String?
     public var tlsKey: String?
     public var logLevel: Logger.Level = .info
@@ -55,6 +67,23 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     public var maxBodyBytes: Int { maxBodyMegabytes * 1024 * 1024 }
+
+    /// The isolated decoder's memory limit in bytes: the one set, else sized for the largest raw and upload.
+    public var decoderMemoryBytes: Int {
+        if let decoderMemoryMegabytes { return decoderMemoryMegabytes << 20 }
+        return DecoderIsolation.defaultMemoryLimit(maxPixels: maxMegapixels * 1_000_000, maxInputBytes: maxBodyBytes)
+    }
+
+    /// What each worker's `Enhancer` is told about where LibRaw runs.
+    public var decodingStrategy: DecodingStrategy {
+        switch decoder {
+        case .inProcess:
+            return .inProcess
+        case .isolated:
+            return .isolated(DecoderIsolation(command: [decoderExecutable, "decode-helper"],
+                                              memoryLimitBytes: decoderMemoryBytes, timeout: decoderTimeout))
+        }
+    }
 
     /// Seconds as a Duration, to the millisecond; what is not a finite number of seconds becomes -1 s, which
     /// `validate()` refuses, and more than a billion seconds is a billion.
@@ -103,6 +132,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let duration = try seconds("SID_BODY_TIMEOUT") { bodyTimeout = duration }
         if let duration = try seconds("SID_KEEP_ALIVE_TIMEOUT") { keepAliveTimeout = duration }
         if let number = try integer("SID_MAX_CONNECTIONS") { maxConnections = number }
+        if let text = value("SID_DECODER") {
+            guard let mode = DecoderMode(rawValue: text.lowercased()) else {
+                throw ConfigurationError.invalid(name: "SID_DECODER", value: text, expected: DecoderMode.choices)
+            }
+            decoder = mode
+        }
+        if let number = try integer("SID_DECODER_MEMORY_MB") { decoderMemoryMegabytes = number }
+        if let duration = try seconds("SID_DECODER_TIMEOUT") { decoderTimeout = duration }
         if let text = value("SID_TLS_CERT") { tlsCertificate = text }
         if let text = value("SID_TLS_KEY") { tlsKey = text }
         if let text = value("SID_LOG_LEVEL") {
@@ -133,6 +170,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
             try require(duration > .zero, flag, "more than 0 seconds", duration)
         }
         try require(gracePeriod >= .zero, "--grace-seconds", "0 or more seconds", gracePeriod)
+        try require(decoderTimeout > .zero, "--decoder-timeout", "more than 0 seconds", decoderTimeout)
+        if let decoderMemoryMegabytes {
+            // Below about 256 MiB the helper cannot even start: the executable and its libraries reserve that much.
+            try require((256 ... 1 << 20).contains(decoderMemoryMegabytes), "--decoder-memory-mb", "256 to 1048576",
+                        decoderMemoryMegabytes)
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError.incompleteTLS
         }
@@ -153,7 +196,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "request_timeout_s": seconds(requestTimeout), "grace_s": seconds(gracePeriod),
             "header_timeout_s": seconds(headerTimeout), "body_idle_timeout_s": seconds(bodyIdleTimeout),
             "body_timeout_s": seconds(bodyTimeout), "keep_alive_timeout_s": seconds(keepAliveTimeout),
-            "max_connections": "\(maxConnections)", "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
+            "max_connections": "\(maxConnections)", "decoder": "\(decoder.rawValue)",
+            "decoder_memory_mb": "\(decoderMemoryBytes >> 20)", "decoder_timeout_s": seconds(decoderTimeout), "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
         ]
     }
 }

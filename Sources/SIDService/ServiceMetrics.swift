@@ -8,7 +8,8 @@ import SIDEngine
 ///   http_requests_total{route,status}, http_request_duration_seconds{route},
 ///   http_request_bytes_total{route}, http_response_bytes_total{route}, http_requests_in_flight,
 ///   stage_duration_seconds{stage=queue|decode|pack|forward|encode}, queue_depth, workers_busy, workers,
-///   jobs_total{outcome=completed|failed|cancelled|expired|abandoned}, ready.
+///   jobs_total{outcome=completed|failed|cancelled|expired|abandoned}, ready,
+///   decoder_failures_total{kind=crash|timeout|memory|malfunction} (the isolated decoder process).
 public final class ServiceMetrics: Sendable {
     /// Where every metric lives; `exposition()` renders it.
     public let registry: PrometheusCollectorRegistry
@@ -62,6 +63,11 @@ public final class ServiceMetrics: Sendable {
     /// How a job left the pool.
     func countJob(outcome: String) {
         Metrics.Counter(label: "sid_jobs_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// One isolated decode that crashed, timed out, ran out of memory or malfunctioned.
+    func countDecoderFailure(kind: String) {
+        Metrics.Counter(label: "sid_decoder_failures_total", dimensions: [("kind", kind)], factory: factory).increment()
     }
 
     func setQueueDepth(_ count: Int) { queueDepth.record(count) }

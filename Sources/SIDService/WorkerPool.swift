@@ -23,6 +23,7 @@ final class WorkerPool: @unchecked Sendable {
     private let threadsPerWorker: Int
     private let maxTile: Int
     private let maxPixels: Int
+    private let decoding: DecodingStrategy
     private let metrics: ServiceMetrics
     private let logger: Logger
 
@@ -36,12 +37,13 @@ final class WorkerPool: @unchecked Sendable {
     private var stopping = false
 
     init(registry: ModelRegistry, workers: Int, threadsPerWorker: Int, maxTile: Int, maxPixels: Int,
-         capacity: Int, metrics: ServiceMetrics, logger: Logger) {
+         capacity: Int, metrics: ServiceMetrics, logger: Logger, decoding: DecodingStrategy = .inProcess) {
         self.registry = registry
         workerCount = workers
         self.threadsPerWorker = threadsPerWorker
         self.maxTile = maxTile
         self.maxPixels = maxPixels
+        self.decoding = decoding
         self.capacity = capacity
         self.metrics = metrics
         self.logger = logger
@@ -153,7 +155,8 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func work(index: Int, samples: [Data]) {
-        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxTile: maxTile, maxPixels: maxPixels)
+        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxTile: maxTile, maxPixels: maxPixels,
+                                decoding: decoding)
         let warmStart = ContinuousClock.now
         do {
             try enhancer.warmUp()
@@ -187,6 +190,10 @@ final class WorkerPool: @unchecked Sendable {
                     outcome = .success(result)
                 } catch let error as EngineError {
                     metrics.countJob(outcome: "failed")
+                    if case let .decoderFailure(failure) = error, let kind = failure.decoderFailureKind {
+                        metrics.countDecoderFailure(kind: kind)
+                        logger.warning("the raw decoder failed", metadata: ["kind": "\(kind)", "error": "\(failure)"])
+                    }
                     outcome = .failure(ServiceError(error))
                 } catch {
                     metrics.countJob(outcome: "failed")

@@ -23,7 +23,19 @@ struct EnhanceCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the PNG (default: next to the raw, .png).")
     var output: String?
 
+    @Option(help: "Where LibRaw runs: isolated (a separate process: a file that crashes LibRaw ends in an error message) or in-process.")
+    var decoder: String = DecoderMode.isolated.rawValue
+
     @OptionGroup var engine: EngineOptions
+
+    func validate() throws {
+        guard DecoderMode(rawValue: decoder) != nil else {
+            throw ValidationError("--decoder must be \(DecoderMode.choices)")
+        }
+    }
+
+    /// Generous for one file on the user's own machine: a 100-megapixel baseline rendering takes about 10 s.
+    static let decoderTimeoutSeconds: Int64 = 300
 
     func run() throws {
         let options: EnhanceOptions
@@ -34,7 +46,18 @@ struct EnhanceCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let bytes = try CommandInput.read(raw)
-        let enhancer = try engine.makeEnhancer()
+        let registry = try engine.makeRegistry()
+        let maxPixels = 100_000_000
+        let decoding: DecodingStrategy
+        switch DecoderMode(rawValue: decoder) {
+        case .inProcess?:
+            decoding = .inProcess
+        case .isolated?, nil:
+            let memory = DecoderIsolation.defaultMemoryLimit(maxPixels: maxPixels, maxInputBytes: bytes.count)
+            decoding = .isolated(.sidHelper(memoryLimitBytes: memory, timeout: .seconds(Self.decoderTimeoutSeconds)))
+        }
+        let enhancer = Enhancer(registry: registry, threads: engine.threads, maxTile: engine.maxTile,
+                                maxPixels: maxPixels, decoding: decoding)
         let result: EnhanceResult
         do {
             result = try enhancer.enhance(bytes, options: options)

@@ -9,5 +9,6 @@ struct SID: ParsableCommand {
             EnhanceCommand.self, ConvertCommand.self, InfoCommand.self,
             SampleCommand.self, BenchCommand.self, ServeCommand.self,
             PackCommand.self,
+            DecodeHelperCommand.self,
         ])
 }

@@ -15,7 +15,8 @@ struct ServeCommand: ParsableCommand {
             SID_WEIGHTS (comma-separated), SID_SYNTHETIC_WEIGHTS, SID_WORKERS, SID_THREADS, SID_QUEUE, \
             SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_TILE, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
-            SID_MAX_CONNECTIONS, SID_TLS_CERT, SID_TLS_KEY, SID_LOG_LEVEL.
+            SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
+            SID_TLS_KEY, SID_LOG_LEVEL.
             Routes: POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and / (a page to try it).
             SIGTERM or SIGINT: readiness turns 503, no new connections, work in flight finishes within the \
             grace period, exit 0.
@@ -71,6 +72,15 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Connections served at once, more get 503 (SID_MAX_CONNECTIONS; default 64).")
     var maxConnections: Int?
+
+    @Option(help: "Where LibRaw runs: isolated (a process per decode; a file that crashes or hangs it gets 422 and the service carries on) or in-process (SID_DECODER; default isolated).")
+    var decoder: String?
+
+    @Option(help: "Memory limit of the isolated decoder in MiB (SID_DECODER_MEMORY_MB; default: sized from --max-megapixels and --max-body-mb).")
+    var decoderMemoryMb: Int?
+
+    @Option(help: "Seconds the isolated decoder may take per file before it is killed and the request gets 422 (SID_DECODER_TIMEOUT; default 60).")
+    var decoderTimeout: Double?
 
     @Option(help: "PEM certificate chain: serve HTTPS (SID_TLS_CERT; needs --tls-key).")
     var tlsCert: String?
@@ -148,6 +158,14 @@ struct ServeCommand: ParsableCommand {
         if let bodyTimeout { configuration.bodyTimeout = ServiceConfiguration.duration(seconds: bodyTimeout) }
         if let keepAliveTimeout { configuration.keepAliveTimeout = ServiceConfiguration.duration(seconds: keepAliveTimeout) }
         if let maxConnections { configuration.maxConnections = maxConnections }
+        if let decoder {
+            guard let mode = DecoderMode(rawValue: decoder.lowercased()) else {
+                throw ValidationError("--decoder must be \(DecoderMode.choices)")
+            }
+            configuration.decoder = mode
+        }
+        if let decoderMemoryMb { configuration.decoderMemoryMegabytes = decoderMemoryMb }
+        if let decoderTimeout { configuration.decoderTimeout = ServiceConfiguration.duration(seconds: decoderTimeout) }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
         if let logLevel {

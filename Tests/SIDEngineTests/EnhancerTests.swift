@@ -24,6 +24,20 @@ final class EnhancerTests: XCTestCase {
         XCTAssertEqual(png.text.first { $0.0 == "sid:model" }?.1, "baseline")
     }
 
+    /// With an isolated decoder that cannot run, the request fails with the helper's problem, typed and 500.
+    func testAnIsolatedDecoderThatCannotStartIsADecoderFailure() throws {
+        let isolation = DecoderIsolation(command: ["/nonexistent/sid", "decode-helper"], memoryLimitBytes: 1 << 30,
+                                         timeout: .seconds(5))
+        let enhancer = Enhancer(registry: try ModelRegistry(weightFiles: []), decoding: .isolated(isolation))
+        XCTAssertEqual(enhancer.decoding, .isolated(isolation))
+        XCTAssertThrowsError(try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(10)))) { error in
+            guard case let .decoderFailure(failure)? = error as? EngineError else { return XCTFail("\(error)") }
+            XCTAssertEqual(failure.decoderFailureKind, "malfunction")
+            XCTAssertEqual((error as? EngineError)?.httpStatus, 500)
+            XCTAssertTrue("\(error)".contains("cannot start /nonexistent/sid"), "\(error)")
+        }
+    }
+
     /// The engine's PNG is exactly the network run on the packed raw, quantised: nothing is lost
     /// between the stages, in 8 and 16 bits.
     func testNetworkPathEqualsPackThenRun() throws {

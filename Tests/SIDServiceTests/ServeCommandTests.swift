@@ -54,6 +54,36 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(server.output.contains("clean=true"), server.output)
     }
 
+    /// The default decoder: `sid serve` spawns itself (/proc/self/exe) as the helper, so an upload that crashes
+    /// LibRaw gets 422 and the same process answers the next one.
+    func testTheDefaultIsolatedDecoderSurvivesAnUploadThatCrashesLibRaw() throws {
+        let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let server = try ServeProcess(executable: sidExecutable(), arguments: ["serve", "--decoder-timeout", "20"],
+                                      directory: directory,
+                                      environment: environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0"]))
+        defer { server.kill() }
+        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
+        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
+            .flatMap { Int($0.dropFirst(5)) })
+        XCTAssertTrue(server.output.contains("decoder=isolated"), server.output)
+        XCTAssertTrue(server.output.contains("decoder_timeout_s=20"), server.output)
+
+        let crash = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes/parse_tiff_ifd-segv.dng")
+        let url = "http://127.0.0.1:\(port)"
+        let crashed = try Curl.run(["--data-binary", "@\(crash.path)", "\(url)/v1/enhance?ratio=100"])
+        XCTAssertEqual(crashed.status, 422, crashed.bodyText)
+        XCTAssertEqual(crashed.header("Content-Type"), "application/problem+json")
+        XCTAssertTrue(crashed.bodyText.contains("SIGSEGV"), crashed.bodyText)
+        XCTAssertEqual(try Curl.run(["\(url)/healthz"]).status, 200)
+        let good = try Curl.run(["--data-binary", "@\(SampleRaws.small)", "\(url)/v1/enhance?ratio=100"])
+        XCTAssertEqual(good.status, 200, good.bodyText)
+        XCTAssertEqual(good.header("X-SID-Model"), "baseline")
+        let metrics = try Curl.run(["\(url)/metrics"])
+        XCTAssertTrue(metrics.bodyText.contains("sid_decoder_failures_total{kind=\"crash\"} 1"), metrics.bodyText)
+    }
+
     func testAMalformedEnvironmentVariableIsRefusedByName() throws {
         let output = try Subprocess.run(sidExecutable(), ["serve"], environment: environment(["SID_WORKERS": "many"]))
         XCTAssertNotEqual(output.status, 0)
@@ -63,7 +93,8 @@ final class ServeCommandTests: XCTestCase {
     func testHelpNamesTheEnvironmentVariables() throws {
         let output = try Subprocess.run(sidExecutable(), ["serve", "--help"])
         XCTAssertEqual(output.status, 0)
-        for name in ["SID_PORT", "SID_WEIGHTS", "--grace-seconds", "--synthetic-weights", "--tls-cert"] {
+        for name in ["SID_PORT", "SID_WEIGHTS", "--grace-seconds", "--synthetic-weights", "--tls-cert", "--decoder",
+                     "SID_DECODER_MEMORY_MB", "--decoder-timeout"] {
             XCTAssertTrue(output.stdout.contains(name), name)
         }
     }

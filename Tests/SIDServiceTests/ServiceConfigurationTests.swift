@@ -1,4 +1,6 @@
 import Logging
+import SIDEngine
+import SIDRaw
 @testable import SIDService
 import XCTest
 
@@ -33,6 +35,40 @@ final class ServiceConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.tlsCertificate, "c.pem")
         XCTAssertEqual(configuration.logLevel, .debug)
         XCTAssertNoThrow(try configuration.validate())
+    }
+
+    func testTheDecoderIsIsolatedByDefaultWithLimitsSizedFromThePixelAndBodyLimits() throws {
+        let configuration = ServiceConfiguration(cores: 2)
+        XCTAssertEqual(configuration.decoder, .isolated)
+        XCTAssertEqual(configuration.decoderTimeout, .seconds(60))
+        // 256 MiB for the executable, 200 MiB of upload, 30 bytes for each of 100 million pixels.
+        XCTAssertEqual(configuration.decoderMemoryBytes, (256 << 20) + (200 << 20) + 3_000_000_000)
+        XCTAssertEqual(configuration.decodingStrategy, .isolated(DecoderIsolation(
+            command: ["/proc/self/exe", "decode-helper"], memoryLimitBytes: configuration.decoderMemoryBytes,
+            timeout: .seconds(60))))
+        XCTAssertEqual(configuration.effectiveMetadata["decoder"], "isolated")
+        XCTAssertEqual(configuration.effectiveMetadata["decoder_memory_mb"], "3317")
+    }
+
+    func testDecoderSettingsComeFromTheEnvironmentAndAreChecked() throws {
+        var configuration = ServiceConfiguration(cores: 2)
+        try configuration.apply(environment: ["SID_DECODER": "In-Process", "SID_DECODER_MEMORY_MB": "2048",
+                                              "SID_DECODER_TIMEOUT": "7.5"])
+        XCTAssertEqual(configuration.decoder, .inProcess)
+        XCTAssertEqual(configuration.decodingStrategy, .inProcess)
+        XCTAssertEqual(configuration.decoderMemoryBytes, 2048 << 20)
+        XCTAssertEqual(configuration.decoderTimeout, .milliseconds(7500))
+        XCTAssertNoThrow(try configuration.validate())
+
+        XCTAssertThrowsError(try configuration.apply(environment: ["SID_DECODER": "sandboxed"])) { error in
+            XCTAssertTrue("\(error)".contains("SID_DECODER"), "\(error)")
+            XCTAssertTrue("\(error)".contains("isolated or in-process"), "\(error)")
+        }
+        configuration.decoderMemoryMegabytes = 100
+        XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("--decoder-memory-mb")) }
+        configuration.decoderMemoryMegabytes = nil
+        configuration.decoderTimeout = .zero
+        XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("--decoder-timeout")) }
     }
 
     func testMalformedEnvironmentVariableIsNamed() {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SIDEngine
+import SIDRaw
 @testable import SIDService
 import XCTest
 
@@ -11,6 +12,20 @@ final class ServiceErrorTests: XCTestCase {
         XCTAssertEqual(ServiceError(EngineError.unsupportedInput("x")).status.code, 415)
         XCTAssertEqual(ServiceError(EngineError.unusableRaw("x")).status.code, 422)
         XCTAssertEqual(ServiceError(EngineError.weights("x")).status.code, 500)
+    }
+
+    /// A file that crashes, hangs or exhausts the decoder process is the file's doing (422: retrying would do the
+    /// same); a helper that misbehaves on its own is the service's (500).
+    func testDecoderProcessFailuresKeepTheirStatus() {
+        for failure in [RawDecodingError.decoderCrashed(signal: SIGSEGV), .decoderTimedOut(seconds: 60),
+                        .decoderOutOfMemory(limitMegabytes: 512)] {
+            let error = ServiceError(EngineError.decoderFailure(failure))
+            XCTAssertEqual(error.status.code, 422, "\(failure)")
+            XCTAssertTrue(error.description.hasSuffix("."), error.description)
+        }
+        let malfunction = ServiceError(EngineError.decoderFailure(.decoderMalfunction(reason: "it exited with status 2")))
+        XCTAssertEqual(malfunction.status.code, 500)
+        XCTAssertEqual(malfunction.description, "The service failed: The raw decoder process failed: it exited with status 2.")
     }
 
     func testProblemResponseCarriesAllowRetryAfterAndRequestID() throws {

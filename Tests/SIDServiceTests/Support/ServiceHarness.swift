@@ -21,6 +21,9 @@ final class ServiceHarness {
         configuration.port = 0
         configuration.workers = 1
         configuration.threadsPerWorker = 1
+        // The test runner is not `sid`, so the default helper (/proc/self/exe) cannot decode; the isolation
+        // tests point `decoderExecutable` at the built `sid`.
+        configuration.decoder = .inProcess
         configure(&configuration)
         let capture = log
         service = EnhanceService(configuration: configuration,
