@@ -11,25 +11,23 @@ import SIDRaw
 public final class Enhancer {
     public let registry: ModelRegistry
     public let threads: Int
-    public let maxTile: Int
     /// Where LibRaw runs.
     public let decoding: DecodingStrategy
     private let decoder: RawDecoder
-    private let encoder = PNGEncoder()
+    private let encoder: PNGEncoder
     private var runners: [String: UNetRunner] = [:]
     private var rgb8: [UInt8] = []
     private var rgb16: [UInt16] = []
 
     /// - Parameters:
     ///   - threads: compute threads of this worker.
-    ///   - maxTile: largest tile edge in packed pixels (memory grows with its square).
     ///   - maxPixels: raws with more sensor pixels are refused before their pixels are read.
     ///   - decoding: where LibRaw decodes and renders the baseline; a service fed untrusted uploads isolates it.
-    public init(registry: ModelRegistry, threads: Int = 1, maxTile: Int = 768, maxPixels: Int = 100_000_000,
+    public init(registry: ModelRegistry, threads: Int = 1, maxPixels: Int = 100_000_000,
                 decoding: DecodingStrategy = .inProcess) {
         self.registry = registry
         self.threads = threads
-        self.maxTile = maxTile
+        self.encoder = PNGEncoder(threads: threads)
         self.decoding = decoding
         self.decoder = RawDecoder(maxPixels: maxPixels)
     }
@@ -136,11 +134,11 @@ public final class Enhancer {
         try bytes.withUnsafeBytes { try enhance($0, options: options) }
     }
 
-    /// Runs every loaded network once on a tile-sized input, so its buffers exist before the first request.
+    /// Runs every loaded network once on a small input, so its kernels and scratch exist before the first request.
     public func warmUp() throws {
         for (name, network) in registry.networks {
             let runner = runner(for: name, network)
-            let side = min(maxTile, 256)
+            let side = 256
             let input = [Float](repeating: 0.01, count: network.architecture.inChannels * side * side)
             var output = [UInt8](repeating: 0, count: 3 * network.architecture.scale * network.architecture.scale * side * side)
             try input.withUnsafeBufferPointer { x in
@@ -158,7 +156,7 @@ public final class Enhancer {
 
     private func runner(for name: String, _ network: UNet) -> UNetRunner {
         if let runner = runners[name] { return runner }
-        let runner = UNetRunner(model: network, threads: threads, maxTile: maxTile)
+        let runner = UNetRunner(model: network, threads: threads)
         runners[name] = runner
         return runner
     }

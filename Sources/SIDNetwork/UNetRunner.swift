@@ -55,12 +55,6 @@ public final class UNetRunner {
         self.pool = ComputePool(threads: threads, scratchFloats: scratch)
     }
 
-    /// Rows are streamed now: a tile size no longer bounds memory, the band width does.
-    @available(*, deprecated, message: "rows are streamed; use init(model:threads:maxBandWidth:)")
-    public convenience init(model: UNet, threads: Int = 1, maxTile: Int) {
-        self.init(model: model, threads: threads)
-    }
-
     deinit {
         ringStorage.forEach { $0.deallocate() }
     }

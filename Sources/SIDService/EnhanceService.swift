@@ -27,7 +27,8 @@ public final class EnhanceService: @unchecked Sendable {
         }
         let serverConfiguration = HTTPServer.Configuration(
             host: configuration.host, port: configuration.port, maxConnections: configuration.maxConnections,
-            limits: HTTPParserLimits(maxBodyBytes: configuration.maxBodyBytes),
+            limits: HTTPParserLimits(maxHeaderBytes: configuration.maxHeaderKilobytes * 1024,
+                                     maxBodyBytes: configuration.maxBodyBytes),
             headerReadTimeout: configuration.headerTimeout, bodyIdleTimeout: configuration.bodyIdleTimeout,
             bodyTotalTimeout: configuration.bodyTimeout, keepAliveIdleTimeout: configuration.keepAliveTimeout,
             tls: tls, logger: logger, observer: { handler.observe($0) })
@@ -55,7 +56,7 @@ public final class EnhanceService: @unchecked Sendable {
     /// Starts the workers on `registry` and returns once each has run a warm-up inference; then the service is ready.
     public func load(_ registry: ModelRegistry) throws {
         let pool = WorkerPool(registry: registry, workers: configuration.workers,
-                              threadsPerWorker: configuration.threadsPerWorker, maxTile: configuration.maxTile,
+                              threadsPerWorker: configuration.threadsPerWorker,
                               maxPixels: configuration.maxMegapixels * 1_000_000, capacity: configuration.queueCapacity,
                               metrics: metrics, logger: logger, decoding: configuration.decodingStrategy)
         let started = ContinuousClock.now

@@ -23,8 +23,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var maxBodyMegabytes = 200
     /// Raws with more sensor pixels are refused (422) before their pixels are read.
     public var maxMegapixels = 100
-    /// Largest tile edge in packed pixels; a worker's memory grows with its square.
-    public var maxTile = 768
+    /// Most bytes of request header fields, in KiB (more -> 431).
+    public var maxHeaderKilobytes = 32
     /// How long a job may wait in the queue before it is dropped with 503.
     public var requestTimeout: Duration = .seconds(120)
     /// How long a SIGTERM/SIGINT waits for requests in flight and queued before the process exits.
@@ -124,7 +124,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let number = try integer("SID_QUEUE") { queueCapacity = number }
         if let number = try integer("SID_MAX_BODY_MB") { maxBodyMegabytes = number }
         if let number = try integer("SID_MAX_MEGAPIXELS") { maxMegapixels = number }
-        if let number = try integer("SID_MAX_TILE") { maxTile = number }
+        if let number = try integer("SID_MAX_HEADER_KB") { maxHeaderKilobytes = number }
         if let duration = try seconds("SID_REQUEST_TIMEOUT") { requestTimeout = duration }
         if let duration = try seconds("SID_GRACE_SECONDS") { gracePeriod = duration }
         if let duration = try seconds("SID_HEADER_TIMEOUT") { headerTimeout = duration }
@@ -162,7 +162,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         try require((0 ... 10_000).contains(queueCapacity), "--queue", "0 to 10000", queueCapacity)
         try require((1 ... 4096).contains(maxBodyMegabytes), "--max-body-mb", "1 to 4096", maxBodyMegabytes)
         try require((1 ... 1000).contains(maxMegapixels), "--max-megapixels", "1 to 1000", maxMegapixels)
-        try require((256 ... 8192).contains(maxTile), "--max-tile", "256 to 8192", maxTile)
+        try require((1 ... 1024).contains(maxHeaderKilobytes), "--max-header-kb", "1 to 1024", maxHeaderKilobytes)
         try require((1 ... 100_000).contains(maxConnections), "--max-connections", "1 to 100000", maxConnections)
         for (flag, duration) in [("--request-timeout", requestTimeout), ("--header-timeout", headerTimeout),
                                  ("--body-idle-timeout", bodyIdleTimeout), ("--body-timeout", bodyTimeout),
@@ -192,7 +192,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "weights": "\(weights.isEmpty ? "auto" : weights.joined(separator: ","))",
             "synthetic_weights": "\(syntheticWeights)",
             "workers": "\(workers)", "threads_per_worker": "\(threadsPerWorker)", "queue": "\(queueCapacity)",
-            "max_body_mb": "\(maxBodyMegabytes)", "max_megapixels": "\(maxMegapixels)", "max_tile": "\(maxTile)",
+            "max_body_mb": "\(maxBodyMegabytes)", "max_megapixels": "\(maxMegapixels)", "max_header_kb": "\(maxHeaderKilobytes)",
             "request_timeout_s": seconds(requestTimeout), "grace_s": seconds(gracePeriod),
             "header_timeout_s": seconds(headerTimeout), "body_idle_timeout_s": seconds(bodyIdleTimeout),
             "body_timeout_s": seconds(bodyTimeout), "keep_alive_timeout_s": seconds(keepAliveTimeout),

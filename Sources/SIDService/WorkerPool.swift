@@ -21,7 +21,6 @@ final class WorkerPool: @unchecked Sendable {
     let capacity: Int
     private let registry: ModelRegistry
     private let threadsPerWorker: Int
-    private let maxTile: Int
     private let maxPixels: Int
     private let decoding: DecodingStrategy
     private let metrics: ServiceMetrics
@@ -36,12 +35,11 @@ final class WorkerPool: @unchecked Sendable {
     private var running = 0
     private var stopping = false
 
-    init(registry: ModelRegistry, workers: Int, threadsPerWorker: Int, maxTile: Int, maxPixels: Int,
+    init(registry: ModelRegistry, workers: Int, threadsPerWorker: Int, maxPixels: Int,
          capacity: Int, metrics: ServiceMetrics, logger: Logger, decoding: DecodingStrategy = .inProcess) {
         self.registry = registry
         workerCount = workers
         self.threadsPerWorker = threadsPerWorker
-        self.maxTile = maxTile
         self.maxPixels = maxPixels
         self.decoding = decoding
         self.capacity = capacity
@@ -155,7 +153,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func work(index: Int, samples: [Data]) {
-        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxTile: maxTile, maxPixels: maxPixels,
+        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels,
                                 decoding: decoding)
         let warmStart = ContinuousClock.now
         do {

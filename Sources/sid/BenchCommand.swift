@@ -44,7 +44,8 @@ struct BenchCommand: ParsableCommand {
         /// The --input path, or "synthetic scene WxH" for the whole-path benchmark.
         var input: String
         var threads: Int
-        var maxTile: Int
+        /// The compiled copy of the C kernels this CPU runs: avx512, avx2 or portable.
+        var kernels: String
         var packedHeight: Int
         var packedWidth: Int
         var runs: Int
@@ -102,7 +103,7 @@ struct BenchCommand: ParsableCommand {
     private func benchScene() throws -> Report {
         let (name, network, weightsLabel) = try loadNetwork(channels: 4, for: "the synthetic Bayer scene")
         let registry = ModelRegistry(networks: [name: network])
-        let enhancer = Enhancer(registry: registry, threads: engine.threads, maxTile: engine.maxTile)
+        let enhancer = Enhancer(registry: registry, threads: engine.threads)
         let width = rawWidth ?? Self.defaultRawWidth, height = rawHeight ?? Self.defaultRawHeight
         let raw = try SyntheticScene(seed: 1, width: width, height: height).makeDNG()
         let options = EnhanceOptions(ratio: .fixed(100), bits: 8, model: name)
@@ -125,7 +126,7 @@ struct BenchCommand: ParsableCommand {
         let flops = network.architecture.flops(height: packedHeight, width: packedWidth)
         return Report(
             model: name, weights: weightsLabel, input: "synthetic scene \(width)x\(height)",
-            threads: engine.threads, maxTile: engine.maxTile,
+            threads: engine.threads, kernels: KernelSelection.instructionSet,
             packedHeight: packedHeight, packedWidth: packedWidth, runs: runs,
             gflop: flops / 1e9, forwardMedianSeconds: medians.forward, forwardSeconds: stages.map(\.forward),
             gflopPerSecond: flops / 1e9 / medians.forward,
@@ -148,7 +149,7 @@ struct BenchCommand: ParsableCommand {
         }
         let (channels, height, width) = (shape[0], shape[1], shape[2])
         let (name, network, weightsLabel) = try loadNetwork(channels: channels, for: path)
-        let runner = UNetRunner(model: network, threads: engine.threads, maxTile: engine.maxTile)
+        let runner = UNetRunner(model: network, threads: engine.threads)
         let scale = network.architecture.scale
         var output = [Float](repeating: 0, count: 3 * scale * scale * height * width)
         func forward(_ layers: LayerTimings?) throws -> Double {
@@ -174,7 +175,7 @@ struct BenchCommand: ParsableCommand {
         let flops = network.architecture.flops(height: height, width: width)
         let median = Self.median(seconds)
         return Report(
-            model: name, weights: weightsLabel, input: path, threads: engine.threads, maxTile: engine.maxTile,
+            model: name, weights: weightsLabel, input: path, threads: engine.threads, kernels: KernelSelection.instructionSet,
             packedHeight: height, packedWidth: width, runs: runs,
             gflop: flops / 1e9, forwardMedianSeconds: median, forwardSeconds: seconds, gflopPerSecond: flops / 1e9 / median,
             stagesMedianSeconds: nil, totalMedianSeconds: nil, peakRSSMegabytes: PeakMemory.residentMegabytes(),
@@ -198,7 +199,7 @@ struct BenchCommand: ParsableCommand {
     static func table(_ r: Report) -> String {
         var lines = [
             "sid bench: \(r.model), weights \(r.weights)",
-            "input \(r.input): packed \(r.packedWidth)x\(r.packedHeight), \(r.threads) threads, max tile \(r.maxTile), median of \(r.runs) runs",
+            "input \(r.input): packed \(r.packedWidth)x\(r.packedHeight), \(r.threads) threads, \(r.kernels) kernels, median of \(r.runs) runs",
             String(format: "forward   %7.3f s   %.0f GFLOP -> %.1f GFLOP/s", r.forwardMedianSeconds, r.gflop, r.gflopPerSecond),
         ]
         if let stages = r.stagesMedianSeconds, let total = r.totalMedianSeconds {

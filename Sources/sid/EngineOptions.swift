@@ -10,12 +10,8 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Compute threads per worker.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Largest tile edge in packed pixels; memory grows with its square (768: about 0.5 GB).")
-    var maxTile: Int = 768
-
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
-        guard (256...8192).contains(maxTile) else { throw ValidationError("--max-tile must be between 256 and 8192") }
     }
 
     func makeRegistry() throws -> ModelRegistry {
@@ -29,6 +25,6 @@ struct EngineOptions: ParsableArguments {
     }
 
     func makeEnhancer() throws -> Enhancer {
-        Enhancer(registry: try makeRegistry(), threads: threads, maxTile: maxTile)
+        Enhancer(registry: try makeRegistry(), threads: threads)
     }
 }

@@ -56,7 +56,7 @@ struct EnhanceCommand: ParsableCommand {
             let memory = DecoderIsolation.defaultMemoryLimit(maxPixels: maxPixels, maxInputBytes: bytes.count)
             decoding = .isolated(.sidHelper(memoryLimitBytes: memory, timeout: .seconds(Self.decoderTimeoutSeconds)))
         }
-        let enhancer = Enhancer(registry: registry, threads: engine.threads, maxTile: engine.maxTile,
+        let enhancer = Enhancer(registry: registry, threads: engine.threads,
                                 maxPixels: maxPixels, decoding: decoding)
         let result: EnhanceResult
         do {

@@ -13,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Every option can also be set by an environment variable (the option wins): SID_HOST, SID_PORT, \
             SID_WEIGHTS (comma-separated), SID_SYNTHETIC_WEIGHTS, SID_WORKERS, SID_THREADS, SID_QUEUE, \
-            SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_TILE, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
+            SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_HEADER_KB, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
             SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
             SID_TLS_KEY, SID_LOG_LEVEL.
@@ -49,8 +49,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest raw in megapixels, larger gets 422 (SID_MAX_MEGAPIXELS; default 100).")
     var maxMegapixels: Int?
 
-    @Option(help: "Largest tile edge in packed pixels; memory grows with its square (SID_MAX_TILE; default 768).")
-    var maxTile: Int?
+    @Option(help: "Most KiB of request header fields, more gets 431 (SID_MAX_HEADER_KB; default 32).")
+    var maxHeaderKb: Int?
 
     @Option(help: "Seconds a job may wait for a worker before it is dropped with 503 (SID_REQUEST_TIMEOUT; default 120).")
     var requestTimeout: Double?
@@ -150,7 +150,7 @@ struct ServeCommand: ParsableCommand {
         if let queue { configuration.queueCapacity = queue }
         if let maxBodyMb { configuration.maxBodyMegabytes = maxBodyMb }
         if let maxMegapixels { configuration.maxMegapixels = maxMegapixels }
-        if let maxTile { configuration.maxTile = maxTile }
+        if let maxHeaderKb { configuration.maxHeaderKilobytes = maxHeaderKb }
         if let requestTimeout { configuration.requestTimeout = ServiceConfiguration.duration(seconds: requestTimeout) }
         if let graceSeconds { configuration.gracePeriod = ServiceConfiguration.duration(seconds: graceSeconds) }
         if let headerTimeout { configuration.headerTimeout = ServiceConfiguration.duration(seconds: headerTimeout) }

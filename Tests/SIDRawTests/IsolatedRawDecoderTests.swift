@@ -105,12 +105,15 @@ final class IsolatedRawDecoderTests: XCTestCase {
     }
 
     func testADecodeNeedingMoreThanTheLimitIsOutOfMemory() throws {
-        // 2000x2000 needs about 16 MiB for LibRaw and the copy: above a limit barely over the executable's own.
-        let dng = try Fixtures.dng(width: 2000, height: 2000, pixels: [UInt16](repeating: 600, count: 2000 * 2000))
+        // 4000x3000 is 24 MB four times over (the upload, LibRaw's copy, the decoded pixels, the answer): about
+        // 96 MiB on top of the executable's own 60-125 MiB (release to debug), so 140 MiB cannot hold it all.
+        let dng = try Fixtures.dng(width: 4000, height: 3000, pixels: [UInt16](repeating: 600, count: 4000 * 3000))
         let lean = try decoder(memoryMegabytes: 140)
         assertRawDecodingError(try dng.withUnsafeBytes { try lean.decode($0) }) {
             XCTAssertEqual($0, .decoderOutOfMemory(limitMegabytes: 140))
         }
+        XCTAssertEqual(try dng.withUnsafeBytes { try decoder().decode($0) }.pixels.count, 4000 * 3000,
+                       "the same file decodes under the default limit")
     }
 
     func testAMalformedAnswerIsAMalfunction() throws {

@@ -2,7 +2,7 @@ import Foundation
 import SIDService
 import XCTest
 
-/// The limits that protect the service: body size (413), slowness (408), pixel count (422), TLS.
+/// The limits that protect the service: body size (413), header size (431), slowness (408), pixel count (422), TLS.
 final class EnhanceServiceLimitsTests: XCTestCase {
     func testBodyTooLargeIs413BeforeTheUploadOrDuringAChunkedOne() throws {
         let harness = try ServiceHarness { $0.maxBodyMegabytes = 1 }
@@ -19,6 +19,16 @@ final class EnhanceServiceLimitsTests: XCTestCase {
         XCTAssertEqual(chunked.status, 413, chunked.bodyText)
 
         XCTAssertEqual(try Curl.run(["--data-binary", "@\(SampleRaws.small)", url]).status, 200, "small uploads still pass")
+    }
+
+    func testHeaderFieldsOverTheConfiguredSizeAre431() throws {
+        let harness = try ServiceHarness { $0.maxHeaderKilobytes = 1 }
+        let url = "\(harness.baseURL)/healthz"
+        let large = try Curl.run(["-H", "X-Padding: \(String(repeating: "a", count: 1100))", url])
+        XCTAssertEqual(large.status, 431, large.bodyText)
+        XCTAssertEqual(large.header("Content-Type"), "application/problem+json")
+        XCTAssertEqual(try Curl.run(["-H", "X-Padding: \(String(repeating: "a", count: 700))", url]).status, 200,
+                       "headers under the limit still pass")
     }
 
     func testSlowRequestsAre408() throws {

@@ -19,7 +19,7 @@ final class ServiceConfigurationTests: XCTestCase {
         var configuration = ServiceConfiguration(cores: 2)
         try configuration.apply(environment: [
             "SID_HOST": "127.0.0.1", "SID_PORT": "9090", "SID_WORKERS": "2", "SID_THREADS": "1", "SID_QUEUE": "0",
-            "SID_MAX_BODY_MB": "50", "SID_REQUEST_TIMEOUT": "2.5", "SID_GRACE_SECONDS": "7",
+            "SID_MAX_BODY_MB": "50", "SID_MAX_HEADER_KB": "8", "SID_REQUEST_TIMEOUT": "2.5", "SID_GRACE_SECONDS": "7",
             "SID_SYNTHETIC_WEIGHTS": "true", "SID_TLS_CERT": "c.pem", "SID_TLS_KEY": "k.pem", "SID_LOG_LEVEL": "DEBUG",
             "UNRELATED": "x",
         ])
@@ -29,6 +29,7 @@ final class ServiceConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.threadsPerWorker, 1)
         XCTAssertEqual(configuration.queueCapacity, 0)
         XCTAssertEqual(configuration.maxBodyMegabytes, 50)
+        XCTAssertEqual(configuration.maxHeaderKilobytes, 8)
         XCTAssertEqual(configuration.requestTimeout, .milliseconds(2500))
         XCTAssertEqual(configuration.gracePeriod, .seconds(7))
         XCTAssertTrue(configuration.syntheticWeights)

@@ -9,7 +9,7 @@ import XCTest
 final class WorkerPoolTests: XCTestCase {
     private func makePool(workers: Int = 1, capacity: Int = 1) throws -> WorkerPool {
         let pool = WorkerPool(registry: ServiceHarness.registry(width: 4), workers: workers, threadsPerWorker: 1,
-                              maxTile: 768, maxPixels: 10_000_000, capacity: capacity, metrics: ServiceMetrics(),
+                              maxPixels: 10_000_000, capacity: capacity, metrics: ServiceMetrics(),
                               logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try pool.start()
         addTeardownBlock {
@@ -43,7 +43,7 @@ final class WorkerPoolTests: XCTestCase {
     func testAFujiOnlyRegistryWarmsUpAndServesXTrans() throws {
         let fuji = SyntheticWeights.model(UNetArchitecture(inChannels: 9, scale: 3, width: 4))
         let pool = WorkerPool(registry: ModelRegistry(networks: [ModelRegistry.fujiName: fuji]), workers: 1,
-                              threadsPerWorker: 1, maxTile: 768, maxPixels: 10_000_000, capacity: 1,
+                              threadsPerWorker: 1, maxPixels: 10_000_000, capacity: 1,
                               metrics: ServiceMetrics(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try pool.start()
         addTeardownBlock {

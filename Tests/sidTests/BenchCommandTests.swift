@@ -95,7 +95,7 @@ final class BenchCommandTests: XCTestCase {
         let planes = NPYArray(shape: [4, 32, 48], values: (0..<(4 * 32 * 48)).map { Float(($0 * 7919) % 1000) / 1000 })
         try planes.encoded().write(to: URL(fileURLWithPath: path("planes.npy")))
         let report = try json(try sid.run(["bench", "--input", "planes.npy", "--weights", "w8.safetensors", "--runs", "1",
-                                           "--threads", "2", "--max-tile", "256", "--json", "--save-output", "out.npy"]))
+                                           "--threads", "2", "--json", "--save-output", "out.npy"]))
         XCTAssertEqual(report["weights"] as? String, "w8.safetensors")
         let network = try XCTUnwrap(try ModelRegistry(weightFiles: [path("w8.safetensors")]).networks["sid-sony"])
         let saved = try NPYArray(parsing: Data(contentsOf: URL(fileURLWithPath: path("out.npy"))))
