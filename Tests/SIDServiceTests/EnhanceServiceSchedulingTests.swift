@@ -6,8 +6,10 @@ import XCTest
 final class EnhanceServiceSchedulingTests: XCTestCase {
     /// A width-16 U-Net on the 1424x1064 raw keeps the one worker busy for about a second (debug build):
     /// long enough for other requests to queue behind it.
+    /// The full-width network on the large raw (140 GFLOP): about a second of work, so a job is still running
+    /// when the next requests arrive and a 300 ms queue timeout expires well before it ends.
     private func slowService(_ configure: (inout ServiceConfiguration) -> Void = { _ in }) throws -> ServiceHarness {
-        try ServiceHarness(networkWidth: 16) {
+        try ServiceHarness(networkWidth: 32) {
             $0.queueCapacity = 1
             configure(&$0)
         }
