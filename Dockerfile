@@ -45,11 +45,8 @@ WORKDIR /app
 COPY --from=weights /weights/ /app/weights/
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10001:10001
-# OPENBLAS_NUM_THREADS=1: sid parallelises over its own threads and runs single-threaded sgemms; without
-# it OpenBLAS would still start one idle thread per core of the host, not of the container.
 ENV SID_HOST=0.0.0.0 \
-    SID_PORT=8080 \
-    OPENBLAS_NUM_THREADS=1
+    SID_PORT=8080
 EXPOSE 8080
 # SIGTERM starts the drain: readiness turns 503, work in flight and queued finishes within SID_GRACE_SECONDS.
 STOPSIGNAL SIGTERM

@@ -4,7 +4,7 @@ import PackageDescription
 // Module map: system libraries first, then one library per concern, then the thin `sid` executable.
 //   SIDRaw      camera raw decoding (LibRaw), Bayer packing, DNG writing, baseline rendering
 //   SIDWeights  safetensors, PyTorch pickle and TensorFlow bundle readers, checkpoint conversion
-//   SIDNetwork  the SID U-Net forward pass (OpenBLAS sgemm), tiling, buffer ownership
+//   SIDNetwork  the SID U-Net forward pass: row streaming, buffer ownership (kernels in CKernels)
 //   SIDImage    PNG encoding and decoding (libpng)
 //   SIDEngine   raw bytes + options -> PNG: the pipeline both the CLI and the service call
 //   SIDHTTP     socket server and HTTP/1.1 protocol, no knowledge of SID
@@ -26,7 +26,6 @@ let package = Package(
         .systemLibrary(name: "CLibRaw", pkgConfig: "libraw_r", providers: [.apt(["libraw-dev"])]),
         // libpng reports errors by longjmp, which Swift cannot catch: a small C target owns every libpng call.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
-        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "SIDRaw", dependencies: ["CLibRaw"]),

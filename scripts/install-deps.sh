@@ -4,8 +4,8 @@
 #   scripts/install-deps.sh          build + runtime + test tools
 #   scripts/install-deps.sh runtime  only what the built binary needs at run time
 set -euo pipefail
-runtime_packages=(libraw20 libpng16-16 libopenblas0-pthread libssl3 ca-certificates)
-build_packages=(libraw-dev libpng-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config)
+runtime_packages=(libraw20 libpng16-16 libssl3 ca-certificates)
+build_packages=(libraw-dev libpng-dev libssl-dev zlib1g-dev pkg-config)
 test_packages=(curl openssl python3 chromium chromium-driver python3-selenium)
 case "${1:-all}" in
   runtime) packages=("${runtime_packages[@]}") ;;

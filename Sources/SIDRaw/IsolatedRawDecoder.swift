@@ -42,10 +42,9 @@ public struct IsolatedRawDecoder: Sendable {
         }
     }
 
-    /// Set for the helper on top of this process's environment. It needs no BLAS threads (the executable links
-    /// OpenBLAS, which would start them at load). The Swift runtime's crash backtracer stays off: it would spend
-    /// time on every crash, and its register and memory dumps on stderr hold upload bytes.
-    static let helperEnvironment = ["OPENBLAS_NUM_THREADS": "1", "SWIFT_BACKTRACE": "enable=no"]
+    /// Set for the helper on top of this process's environment. The Swift runtime's crash backtracer stays off:
+    /// it would spend time on every crash, and its register and memory dumps on stderr hold upload bytes.
+    static let helperEnvironment = ["SWIFT_BACKTRACE": "enable=no"]
 
     /// Messages the Swift runtime, libstdc++ and glibc print when an allocation fails, which under RLIMIT_AS is
     /// how the memory limit shows.
