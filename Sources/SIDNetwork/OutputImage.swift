@@ -1,3 +1,5 @@
+import CKernels
+
 /// Where the network writes its RGB result: interleaved rows of `scale * width` pixels, three samples each.
 ///
 /// The final 1x1 conv, the pixel shuffle, the clip to [0, 1] and the quantisation happen in one pass
@@ -10,15 +12,20 @@ public enum OutputImage {
     /// round(clip(x) * 65535)
     case rgb16(UnsafeMutablePointer<UInt16>)
 
-    @inline(__always)
-    func store(_ value: Float, at index: Int) {
+    /// How the C kernel that writes conv10's output stores a sample.
+    var kind: sid_output_kind {
         switch self {
-        case .float(let target):
-            target[index] = value
-        case .rgb8(let target):
-            target[index] = UInt8((min(max(value, 0), 1) * 255).rounded())
-        case .rgb16(let target):
-            target[index] = UInt16((min(max(value, 0), 1) * 65535).rounded())
+        case .float: return SID_OUTPUT_FLOAT
+        case .rgb8: return SID_OUTPUT_RGB8
+        case .rgb16: return SID_OUTPUT_RGB16
+        }
+    }
+
+    var address: UnsafeMutableRawPointer {
+        switch self {
+        case .float(let target): return UnsafeMutableRawPointer(target)
+        case .rgb8(let target): return UnsafeMutableRawPointer(target)
+        case .rgb16(let target): return UnsafeMutableRawPointer(target)
         }
     }
 }

@@ -317,19 +317,9 @@ public final class UNetRunner {
                 let products = pool.scratch[thread]
                 sid_gemm(Int32(count), Int32(padded), Int32(conv.inChannels), source + x0 * stride, Int32(stride),
                          weights.baseAddress, Int32(padded), products, Int32(padded))
-                for n in 0..<count {
-                    let x = image.band.tile.lowerBound + x0 + n
-                    let values = products + n * padded
-                    for i in 0..<scale {
-                        for j in 0..<scale {
-                            let pixel = (scale * y + i) * rowStride + (scale * x + j) * 3
-                            for c in 0..<3 {
-                                let channel = (c * scale + i) * scale + j
-                                output.store(values[channel] + bias[channel], at: pixel + c)
-                            }
-                        }
-                    }
-                }
+                let x = image.band.tile.lowerBound + x0
+                sid_store_shuffled(products, Int32(count), Int32(padded), bias.baseAddress, Int32(scale),
+                                   output.kind, output.address, rowStride, scale * y * rowStride + scale * x * 3)
             }
         }
         }
