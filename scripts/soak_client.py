@@ -573,7 +573,8 @@ def main():
     if alive_after_run:
         growth = (rss_end - rss_warm) / rss_warm
         print(f"RSS after warm-up {rss_warm / 1024:.1f} MiB, after the run {rss_end / 1024:.1f} MiB "
-              f"({growth * 100:+.1f} %, limit {options.rss_tolerance * 100:.0f} %); peak {hwm / 1024:.1f} MiB")
+              f"({growth * 100:+.1f} %, limit {options.rss_tolerance * 100:.0f} %; "
+              f"{(rss_end - rss_warm) * 1024 / len(outcomes):+.0f} bytes per request); peak {hwm / 1024:.1f} MiB")
         print(f"open fds after warm-up {fds_warm}, after the run {fds_end}; threads {threads_warm} -> {threads_end}; "
               f"/healthz {health_status}")
         if growth > options.rss_tolerance:
