@@ -72,8 +72,14 @@ for target in "${targets[@]}"; do
     binary=$build/bin/$target
     objects=()
     for directory in ${objects_of[$module]}; do objects+=("$products/$directory.build"/*.o); done
-    newest=$(ls -t "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" | head -1)
-    if [[ -x $binary && $binary -nt $newest ]]; then continue; fi
+    # Relink unless the binary is newer than every input. (Not `ls -t | head -1`: with pipefail, head closing the
+    # pipe early can kill ls with SIGPIPE and the script with it.)
+    stale=0
+    [[ -x $binary ]] || stale=1
+    for input in "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}"; do
+        [[ $stale -eq 0 && $input -nt $binary ]] && stale=1
+    done
+    if [[ $stale -eq 0 ]]; then continue; fi
     echo "== linking $target"
     # shellcheck disable=SC2086 # the library list is meant to split into words
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \

@@ -50,9 +50,12 @@ done
 crashers=()
 decoder_args=()
 # (An unknown subcommand prints the top-level help, so the check is that the help is decode-helper's own.)
-if "$sid" decode-helper --help 2>&1 | grep -q 'sid decode-helper'; then
+# (The help is captured first: `grep -q` closing the pipe early could fail the pipeline with SIGPIPE.)
+helper_help=$("$sid" decode-helper --help 2>&1 || true)
+if [[ $helper_help == *"sid decode-helper"* ]]; then
     for input in "$root"/Fuzz/raw-decoder/libraw-crashes/*; do crashers+=(--crash-input "$input"); done
-    if "$sid" serve --help 2>/dev/null | grep -q -- '--decoder'; then decoder_args=(--decoder isolated); fi
+    serve_help=$("$sid" serve --help 2>&1 || true)
+    if [[ $serve_help == *--decoder* ]]; then decoder_args=(--decoder isolated); fi
     echo "# decoder isolation present: sending $((${#crashers[@]} / 2)) LibRaw-crashing inputs among the bad raws"
 else
     echo "# no decoder isolation in this sid (no decode-helper): LibRaw-crashing inputs are NOT sent"
