@@ -49,8 +49,8 @@ done
 # a subprocess (`sid decode-helper`), which is what contains them.
 crashers=()
 decoder_args=()
-# (An unknown subcommand prints the top-level help, so the check is that the help is decode-helper's own.)
-# (The help is captured first: `grep -q` closing the pipe early could fail the pipeline with SIGPIPE.)
+# An unknown subcommand prints the top-level help, so the check is that the help is decode-helper's own. The help is
+# captured rather than piped into `grep -q`, whose early exit could fail the pipeline with SIGPIPE.
 helper_help=$("$sid" decode-helper --help 2>&1 || true)
 if [[ $helper_help == *"sid decode-helper"* ]]; then
     for input in "$root"/Fuzz/raw-decoder/libraw-crashes/*; do crashers+=(--crash-input "$input"); done
