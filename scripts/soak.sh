@@ -10,6 +10,7 @@
 #
 # Environment: SID (a built sid; default: swift build -c release), REQUESTS (10000), WARMUP (1000),
 # CONCURRENCY (8), SEED (5), PORT (default: a free one). Anything after -- goes to `sid serve`.
+# The service's log and any bad raw that got no answer are kept in .build-soak/ (git-ignored).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 serve_args=()
@@ -29,10 +30,13 @@ if [[ -z $sid ]]; then
 fi
 [[ -x $sid ]] || { echo "soak: no sid binary at $sid" >&2; exit 2; }
 
+output=$root/.build-soak
+rm -rf "$output" && mkdir -p "$output"
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
     if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" 2>/dev/null || true; fi
+    [[ -f $work/serve.log ]] && cp "$work/serve.log" "$output/serve.log"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,16 +53,18 @@ done
 # a subprocess (`sid decode-helper`), which is what contains them.
 crashers=()
 decoder_args=()
+isolation=()
 # An unknown subcommand prints the top-level help, so the check is that the help is decode-helper's own. The help is
 # captured rather than piped into `grep -q`, whose early exit could fail the pipeline with SIGPIPE.
 helper_help=$("$sid" decode-helper --help 2>&1 || true)
 if [[ $helper_help == *"sid decode-helper"* ]]; then
+    isolation=(--isolated)
     for input in "$root"/Fuzz/raw-decoder/libraw-crashes/*; do crashers+=(--crash-input "$input"); done
     serve_help=$("$sid" serve --help 2>&1 || true)
     if [[ $serve_help == *--decoder* ]]; then decoder_args=(--decoder isolated); fi
-    echo "# decoder isolation present: sending $((${#crashers[@]} / 2)) LibRaw-crashing inputs among the bad raws"
+    echo "# decoder isolation present: raws with mutated IFDs and $((${#crashers[@]} / 2)) LibRaw-crashing inputs are sent"
 else
-    echo "# no decoder isolation in this sid (no decode-helper): LibRaw-crashing inputs are NOT sent"
+    echo "# no decoder isolation in this sid (no decode-helper): raws that can crash LibRaw are NOT sent"
 fi
 
 port=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
@@ -78,15 +84,16 @@ echo "# sid serve pid $server_pid on port $port; $(nproc) cores, load average $(
 
 set +e
 python3 "$root/scripts/soak_client.py" --port "$port" --pid "$server_pid" "${raws[@]}" \
-    "${crashers[@]+"${crashers[@]}"}" --requests "$requests" --warmup "$warmup" --concurrency "$concurrency" \
+    "${isolation[@]+"${isolation[@]}"}" "${crashers[@]+"${crashers[@]}"}" --keep-dir "$output/no-answer" --requests "$requests" --warmup "$warmup" --concurrency "$concurrency" \
     --seed "$seed" --header-timeout "$header_timeout"
 status=$?
 set -e
 
 # The server's own account: anything it logged above warning level, and whether it is still there.
 if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "CHECK FAILED: sid serve is gone; the end of its log:"
-    tail -30 "$work/serve.log"
+    echo "CHECK FAILED: sid serve is gone (its log: $output/serve.log); how it ended:"
+    grep -m1 -A6 -E 'Program crashed|Fatal error' "$work/serve.log" || tail -5 "$work/serve.log"
+    grep -E '^ *[0-9]+ +0x[0-9a-f]+ ' "$work/serve.log" | head -8 || true
     status=1
 else
     # 5xx answers (505 to HTTP/2.0 requests, 500 from a crashed decoder) are logged at error level as requests;

@@ -157,8 +157,9 @@ class Server:
 
 
 class Soak:
-    def __init__(self, options):
+    def __init__(self, options, server):
         self.options = options
+        self.server = server
         self.port = options.port
         self.raws = {os.path.basename(path): open(path, "rb").read() for path in options.raw}
         self.crashers = [open(path, "rb").read() for path in options.crash_input]
@@ -169,15 +170,18 @@ class Soak:
         self.kinds = self.mix()
 
     def mix(self):
-        """Kind -> share of the requests. Crashing raws only when the service decodes out of process."""
+        """Kind -> share of the requests. What can crash LibRaw only when the service decodes out of process: the
+        known crashing raws, and raws with bytes changed in their IFDs (1 in a few thousand of those crashes it)."""
         shares = {
             "good-raw": 28, "good-multipart": 9, "good-raw-close": 4, "good-pipelined": 3,
-            "bad-truncated-raw": 9, "bad-random-bytes": 5, "bad-tiff-garbage": 6,
+            "bad-truncated-raw": 9, "bad-random-bytes": 5, "bad-mutated-pixels": 3,
             "malformed-http": 13, "slow-head": 2, "slow-body": 2,
             "disconnect-mid-upload": 7, "disconnect-mid-response": 6, "health": 5,
         }
-        if self.crashers:
-            shares["bad-libraw-crasher"] = 2
+        if self.options.isolated:
+            shares["bad-mutated-ifd"] = 6
+            if self.crashers:
+                shares["bad-libraw-crasher"] = 2
         return shares
 
     # Connections.
@@ -279,6 +283,11 @@ class Soak:
             response, sock = self.exchange(data)
             sock.close()
         except (Closed, ConnectionError) as error:
+            if self.options.keep_dir:
+                # The input, for whoever looks into why the service gave no answer.
+                os.makedirs(self.options.keep_dir, exist_ok=True)
+                with open(os.path.join(self.options.keep_dir, f"no-answer-{rng.getrandbits(64):016x}.raw"), "wb") as out:
+                    out.write(body)
             return None, False, f"no answer: {error}"
         ok = response.status in expected
         return response.status, ok, "" if ok else f"{response.body[:200]!r}"
@@ -411,13 +420,15 @@ class Soak:
             return self.bad_raw(rng, raw[:rng.randint(1, len(raw) - 1)])
         if kind == "bad-random-bytes":
             return self.bad_raw(rng, bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 4096))))
-        if kind == "bad-tiff-garbage":
-            # Bytes flipped in the TIFF header and IFDs, where LibRaw's parser looks, rather than in the pixels.
+        if kind in ("bad-mutated-ifd", "bad-mutated-pixels"):
+            # Bytes changed in the TIFF header and IFDs (the first KB), where LibRaw's parser looks, or only in the
+            # pixels after them, which LibRaw reads without interpreting.
             raw = bytearray(self.raws[rng.choice(self.variants)[0]])
+            start, end = (4, min(len(raw), 1024)) if kind == "bad-mutated-ifd" else (1024, len(raw))
             for _ in range(rng.randint(1, 16)):
-                raw[rng.randrange(4, min(len(raw), 1024))] = rng.getrandbits(8)
-            # A flipped byte may leave a decodable raw: then the right answer is an image.
-            return self.bad_raw(rng, bytes(raw), expected=(200, 400, 415, 422))
+                raw[rng.randrange(start, end)] = rng.getrandbits(8)
+            # A changed byte may leave a decodable raw: then the right answer is an image.
+            return self.bad_raw(rng, bytes(raw), expected=(200, 400, 415, 422) if kind == "bad-mutated-ifd" else (200,))
         if kind == "bad-libraw-crasher":
             return self.bad_raw(rng, rng.choice(self.crashers), expected=(400, 415, 422, 500))
         if kind == "malformed-http":
@@ -447,10 +458,12 @@ class Soak:
         cursor_lock = threading.Lock()
         outcomes = []
 
+        server_gone = threading.Event()
+
         def client(number):
             rng = random.Random(seed * 1000 + number)
             state = {}
-            while True:
+            while not server_gone.is_set():
                 with cursor_lock:
                     item = next(cursor, None)
                 if item is None:
@@ -464,6 +477,10 @@ class Soak:
                 outcome = Outcome(kind, status, ok, detail, time.monotonic() - started)
                 with cursor_lock:
                     outcomes.append(outcome)
+                # Once the server is gone, every request fails the same way: stop, so the first failures are the
+                # ones printed.
+                if not ok and not self.server.alive():
+                    server_gone.set()
             if state.get("sock"):
                 state["sock"].close()
 
@@ -498,8 +515,11 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pid", type=int, required=True, help="the server's process id, read from /proc")
     parser.add_argument("--raw", action="append", required=True, help="a good raw upload (repeatable)")
+    parser.add_argument("--isolated", action="store_true",
+                        help="the service decodes raws in a subprocess: send what can crash LibRaw")
     parser.add_argument("--crash-input", action="append", default=[],
-                        help="a raw that crashes LibRaw; only when the service decodes in a subprocess")
+                        help="a raw that crashes LibRaw (sent only with --isolated)")
+    parser.add_argument("--keep-dir", help="where to keep the bad raws that got no answer")
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -512,9 +532,11 @@ def main():
     options = parser.parse_args()
 
     server = Server(options.pid)
-    soak = Soak(options)
+    soak = Soak(options, server)
     print(f"# soak: {options.requests} requests after {options.warmup} warm-up requests, {options.concurrency} "
-          f"clients, {len(soak.raws)} raws x 2 settings, {len(soak.crashers)} LibRaw-crashing inputs")
+          f"clients, {len(soak.raws)} raws x 2 settings; "
+          + (f"decoding isolated: mutated IFDs and {len(soak.crashers)} LibRaw-crashing inputs are sent"
+             if options.isolated else "decoding in process: mutated IFDs and LibRaw-crashing inputs are NOT sent"))
     soak.fetch_references()
     print(f"# references: {len(soak.expected)} distinct uploads, each the same PNG twice as a raw body and once as "
           "multipart")
