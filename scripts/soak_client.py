@@ -155,6 +155,22 @@ class Server:
     def threads(self):
         return self.status_kb("Threads")
 
+    def children(self):
+        """Its child processes (decoder helpers, with isolation), zombies included: a child not waited for stays."""
+        found = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    # The command name is in parentheses and may hold spaces; the parent pid is the 2nd field after it.
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            if int(fields[1]) == self.pid:
+                found += 1
+        return found
+
 
 class Soak:
     def __init__(self, options, server):
@@ -495,13 +511,14 @@ class Soak:
             self.outcomes = outcomes
         return outcomes, elapsed
 
-    def settle(self, server, baseline_fds=None):
-        """Waits until the server is idle: no connection fds beyond the baseline (or a stable count)."""
+    def settle(self, server, baseline_fds=None, baseline_children=None):
+        """Waits until the server is idle: no connection fds or child processes beyond the baseline (or a stable
+        fd count, when there is no baseline yet)."""
         deadline = time.monotonic() + self.options.settle_seconds
         last = None
         while time.monotonic() < deadline:
             count = server.fds()
-            if baseline_fds is not None and count <= baseline_fds:
+            if baseline_fds is not None and count <= baseline_fds and server.children() <= baseline_children:
                 return count
             if baseline_fds is None and count == last:
                 return count
@@ -546,17 +563,19 @@ def main():
     fds_warm = soak.settle(server)
     time.sleep(1)
     rss_warm, threads_warm, fds_warm = server.status_kb("VmRSS"), server.threads(), server.fds()
+    children_warm = server.children()
     print(f"# warm-up: {len(warmup)} requests in {warmup_seconds:.1f} s, {len(warm_failures)} failed; "
-          f"RSS {rss_warm / 1024:.1f} MiB, {fds_warm} fds, {threads_warm} threads")
+          f"RSS {rss_warm / 1024:.1f} MiB, {fds_warm} fds, {threads_warm} threads, {children_warm} child processes")
 
     outcomes, seconds = soak.run_phase(options.requests, options.seed, record=True)
     alive_after_run = server.alive()
-    fds_end = soak.settle(server, baseline_fds=fds_warm) if alive_after_run else None
+    fds_end = soak.settle(server, baseline_fds=fds_warm, baseline_children=children_warm) if alive_after_run else None
     time.sleep(1)
     failures = []
     if alive_after_run:
         rss_end, hwm, threads_end, fds_end = (server.status_kb("VmRSS"), server.status_kb("VmHWM"), server.threads(),
                                               server.fds())
+        children_end = server.children()
         try:
             health, sock = soak.exchange(request_bytes("GET", "/healthz", [("Connection", "close")]))
             sock.close()
@@ -598,11 +617,14 @@ def main():
               f"({growth * 100:+.1f} %, limit {options.rss_tolerance * 100:.0f} %; "
               f"{(rss_end - rss_warm) * 1024 / len(outcomes):+.0f} bytes per request); peak {hwm / 1024:.1f} MiB")
         print(f"open fds after warm-up {fds_warm}, after the run {fds_end}; threads {threads_warm} -> {threads_end}; "
-              f"/healthz {health_status}")
+              f"child processes {children_warm} -> {children_end}; /healthz {health_status}")
         if growth > options.rss_tolerance:
             failures.append(f"RSS grew {growth * 100:.1f} % over the run")
         if fds_end > fds_warm:
             failures.append(f"{fds_end - fds_warm} file descriptors more than after the warm-up")
+        if children_end > children_warm:
+            failures.append(f"{children_end - children_warm} child processes more than after the warm-up "
+                            "(decoders not waited for?)")
         if health_status != 200:
             failures.append(f"/healthz answered {health_status}")
     if warm_failures:
