@@ -72,8 +72,14 @@ for target in "${targets[@]}"; do
     binary=$build/bin/$target
     objects=()
     for directory in ${objects_of[$module]}; do objects+=("$products/$directory.build"/*.o); done
-    newest=$(ls -t "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" | head -1)
-    if [[ -x $binary && $binary -nt $newest ]]; then continue; fi
+    # Relink unless the binary is newer than every input. (Not `ls -t | head -1`: with pipefail, head closing the
+    # pipe early can kill ls with SIGPIPE and the script with it.)
+    stale=0
+    [[ -x $binary ]] || stale=1
+    for input in "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}"; do
+        [[ $stale -eq 0 && $input -nt $binary ]] && stale=1
+    done
+    if [[ $stale -eq 0 ]]; then continue; fi
     echo "== linking $target"
     # shellcheck disable=SC2086 # the library list is meant to split into words
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
@@ -87,12 +93,13 @@ done
 # handler. The slow unwinder follows frames without a frame pointer, as LibRaw's are. A fault through a wild
 # function pointer leaves nothing to unwind; the raw harness then says itself whether the fault is inside LibRaw
 # (Fuzz/raw-decoder/LibRawFaultMarker.swift). Where a wild pointer leads changes from run to run (address space
-# randomisation), so an input that gives no answer is run up to three times.
+# randomisation), so an input that gives no answer is run up to three times. An input that runs cleanly every time
+# is answered "not reproduced".
 origin_of() {
-    local attempt report frame
+    local attempt report frame failed=0
     for attempt in 1 2 3; do
         report=$(ASAN_OPTIONS=fast_unwind_on_fatal=0 SWIFT_BACKTRACE=enable=no \
-                     timeout 300 "$1" -runs=1 -timeout=20 -rss_limit_mb=3072 "$2" 2>&1 || true)
+                     timeout 300 "$1" -runs=1 -timeout=20 -rss_limit_mb=3072 "$2" 2>&1) || failed=1
         frame=$(awk -v ours="$root/(Sources|Fuzz)/" '/^ +#[0-9]+ 0x/ {
                     if ($0 ~ /LibRawFaultMarker/) next
                     if ($0 ~ /libraw_r\.so/ || $0 ~ ours) { print; exit }
@@ -102,6 +109,7 @@ origin_of() {
         fi
         if [[ -n $frame ]]; then break; fi
     done
+    if [[ -z $frame && $failed -eq 0 ]]; then frame="not reproduced"; fi
     echo "$frame"
 }
 
@@ -137,8 +145,12 @@ for target in "${targets[@]}"; do
     echo "== fuzzing $target for ${seconds}s"
     set +e
     # The Swift runtime's own crash backtracer would race AddressSanitizer's report.
-    SWIFT_BACKTRACE=enable=no "$build/bin/$target" "${options[@]}" "${corpora[@]}" > "$run/log" 2>&1
+    # libFuzzer stops itself after max_total_time; the outer limit only catches a harness that hangs for good, so
+    # that CI fails in bounded time.
+    SWIFT_BACKTRACE=enable=no timeout --kill-after=30 $((seconds + 300)) \
+        "$build/bin/$target" "${options[@]}" "${corpora[@]}" > "$run/log" 2>&1
     code=$?
+    [[ $code -eq 124 || $code -eq 137 ]] && echo "the run did not stop by itself; killed after $((seconds + 300)) s" >> "$run/log"
     set -e
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log" | tail -1)
     # A forked run prints no final stats; its progress lines start with the execution count.
@@ -146,11 +158,18 @@ for target in "${targets[@]}"; do
     coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$run/log" | tail -1)
     ours=()
     contained=0
-    rm -rf "$run/contained" && mkdir -p "$run/contained"
+    unreproduced=0
+    rm -rf "$run/contained" "$run/unreproduced" && mkdir -p "$run/contained"
     for artifact in "$run"/crash-* "$run"/leak-* "$run"/timeout-* "$run"/oom-*; do
         [[ -e $artifact ]] || continue
         frame=$(origin_of "$build/bin/$target" "$artifact")
-        if [[ $frame =~ $contained_library ]]; then
+        if [[ $frame == "not reproduced" && $(basename "$artifact") =~ ^(timeout|oom)- ]]; then
+            # Slow or large only while the machine was busy (CI's two cores are shared): the input ran within the
+            # limits three times on its own. Kept for a look, not a failure; a crash or leak that does not
+            # reproduce still fails.
+            unreproduced=$((unreproduced + 1))
+            mkdir -p "$run/unreproduced" && mv "$artifact" "$run/unreproduced/"
+        elif [[ $frame =~ $contained_library ]]; then
             contained=$((contained + 1))
             # One input per faulting site, for whoever works on the isolation.
             site=$(sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in //; s/ \(BuildId.*//' <<< "$frame")
@@ -160,10 +179,13 @@ for target in "${targets[@]}"; do
             ours+=("$artifact: ${frame:-no frame in our code or LibRaw, or the input does not fail again}")
         fi
     done
-    if [[ ${#ours[@]} -eq 0 && ($code -eq 0 || $contained -gt 0) ]]; then
+    if [[ ${#ours[@]} -eq 0 && ($code -eq 0 || $contained -gt 0 || $unreproduced -gt 0) && $code -ne 124 && $code -ne 137 ]]; then
         result=ok
         if [[ $contained -gt 0 ]]; then
-            result="ok; $contained LibRaw crashes at $(wc -l < "$run/contained/sites") sites, not in our code ($run/contained)"
+            result+="; $contained LibRaw crashes at $(wc -l < "$run/contained/sites") sites, not in our code ($run/contained)"
+        fi
+        if [[ $unreproduced -gt 0 ]]; then
+            result+="; $unreproduced slow inputs that ran in time when re-run ($run/unreproduced)"
         fi
     else
         result="FAILED (exit $code, ${#ours[@]} findings in our code; log $run/log)"

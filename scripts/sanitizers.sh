@@ -14,18 +14,21 @@ fi
 sanitizers=("$@")
 [[ ${#sanitizers[@]} -gt 0 ]] || sanitizers=(address thread)
 
-# The suites that are stable; SIDServiceTests and sidTests join once the service settles.
-suites=(SIDRawTests SIDWeightsTests SIDImageTests SIDHTTPTests SIDNetworkTests SIDEngineTests)
+# Every suite; SANITIZER_SUITES="SIDRawTests SIDHTTPTests" narrows the run while working on one module.
+read -r -a suites <<< "${SANITIZER_SUITES:-SIDRawTests SIDWeightsTests SIDImageTests SIDHTTPTests SIDNetworkTests SIDEngineTests SIDServiceTests sidTests}"
 filter="^($(IFS='|'; echo "${suites[*]}"))\\."
 
-# halt_on_error: the first report fails the run, with the test that caused it still on screen.
+# halt_on_error: the first report fails the run. log_path: reports go to files, one per process, so that a report from
+# a `sid` process a test started (sidTests, ServeCommandTests), whose stderr the test swallows, is seen too; the
+# script prints them after the run.
 # LeakSanitizer is off here: at exit it also reports what XCTest's test cases still hold and Foundation values whose
 # pointers carry tag bits (docs/fuzzing.md). The fuzz targets check for leaks input by input instead; set
-# ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 to see the exit report anyway.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=0}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+# ASAN_OPTIONS=detect_leaks=1 to see the exit report anyway.
+asan_options=${ASAN_OPTIONS:-detect_leaks=0}
+tsan_options=${TSAN_OPTIONS:-second_deadlock_stack=1}
 # The Swift runtime's crash backtracer would interleave with the sanitizer's report.
 export SWIFT_BACKTRACE=enable=no
+quiet() { grep --line-buffered -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Merging)'; }
 
 status=0
 summary=()
@@ -36,24 +39,45 @@ for sanitizer in "${sanitizers[@]}"; do
         *) echo "unknown sanitizer: $sanitizer (address or thread)" >&2; exit 2 ;;
     esac
     log=$package/$scratch/sanitizer-tests.log
-    mkdir -p "$package/$scratch"
-    echo "== swift test --sanitize=$sanitizer (${suites[*]})"
+    reports=$package/$scratch/sanitizer-reports
+    rm -rf "$reports" && mkdir -p "$reports"
+    export ASAN_OPTIONS="$asan_options:halt_on_error=1:log_path=$reports/asan"
+    export TSAN_OPTIONS="$tsan_options:halt_on_error=1:log_path=$reports/tsan"
+    [[ -f $root/scripts/tsan-suppressions.txt ]] && TSAN_OPTIONS+=":suppressions=$root/scripts/tsan-suppressions.txt"
+    echo "== swift build --build-tests --sanitize=$sanitizer"
     start=$SECONDS
     set +e
-    swift test --package-path "$package" --scratch-path "$package/$scratch" --sanitize="$sanitizer" \
-        --disable-swift-testing --filter "$filter" 2>&1 \
-        | grep --line-buffered -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Merging)' | tee "$log"
+    swift build --package-path "$package" --scratch-path "$package/$scratch" --sanitize="$sanitizer" --build-tests \
+        2>&1 | quiet
+    code=${PIPESTATUS[0]}
+    built=$((SECONDS - start))
+    if [[ $code -ne 0 ]]; then
+        status=1
+        summary+=("$(printf '%-8s build failed after %ss (exit %s)' "$sanitizer" "$built" "$code")")
+        set -e
+        continue
+    fi
+    echo "== swift test --sanitize=$sanitizer (${suites[*]})"
+    start=$SECONDS
+    swift test --package-path "$package" --scratch-path "$package/$scratch" --sanitize="$sanitizer" --skip-build \
+        --disable-swift-testing --filter "$filter" 2>&1 | quiet | tee "$log"
     code=${PIPESTATUS[0]}
     set -e
-    reports=$(grep -cE '^(==[0-9]+==ERROR: |WARNING: ThreadSanitizer|SUMMARY: (Address|Thread|Leak)Sanitizer)' "$log" || true)
+    tested=$((SECONDS - start))
+    found=("$reports"/*)
+    [[ -e ${found[0]} ]] || found=()
+    for report in "${found[@]}"; do
+        echo "== sanitizer report $report"
+        head -c 20000 "$report"
+    done
     executed=$(grep -oE 'Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?[0-9]+ failures?' "$log" | tail -1)
-    if [[ $code -eq 0 && $reports -eq 0 ]]; then
+    if [[ $code -eq 0 && ${#found[@]} -eq 0 ]]; then
         result=ok
     else
-        result="FAILED (exit $code, $reports sanitizer report lines; log $log)"
+        result="FAILED (exit $code, ${#found[@]} sanitizer reports in $reports; log $log)"
         status=1
     fi
-    summary+=("$(printf '%-8s %-40s %4ss  %s' "$sanitizer" "${executed:-no tests ran}" $((SECONDS - start)) "$result")")
+    summary+=("$(printf '%-8s %-42s build %4ss, tests %4ss  %s' "$sanitizer" "${executed:-no tests ran}" "$built" "$tested" "$result")")
 done
 
 echo "== sanitizer summary"
