@@ -1,4 +1,3 @@
-#include <math.h>
 #include <stdint.h>
 #include "sid_kernels.h"
 
@@ -7,6 +6,12 @@
 
 // NaN clips to 0, so a cast never sees it.
 static inline float sid_clip01(float value) { return !(value > 0) ? 0 : (value > 1 ? 1 : value); }
+
+/// roundf (halves away from zero) for 0 <= x < 2^23, without a libm call: x minus its integer part is exact.
+static inline unsigned sid_round(float x) {
+    const unsigned whole = (unsigned)x;
+    return whole + (x - (float)whole >= 0.5f);
+}
 
 void sid_store_shuffled(const float *products, int count, int stride, const float *bias, int scale,
                         sid_output_kind kind, void *output, size_t row_samples, size_t first_sample) {
@@ -21,8 +26,8 @@ void sid_store_shuffled(const float *products, int count, int stride, const floa
                     const size_t at = row + (size_t)j * 3 + c;
                     switch (kind) {
                     case SID_OUTPUT_FLOAT: ((float *)output)[at] = value; break;
-                    case SID_OUTPUT_RGB8: ((uint8_t *)output)[at] = (uint8_t)roundf(sid_clip01(value) * 255); break;
-                    case SID_OUTPUT_RGB16: ((uint16_t *)output)[at] = (uint16_t)roundf(sid_clip01(value) * 65535); break;
+                    case SID_OUTPUT_RGB8: ((uint8_t *)output)[at] = (uint8_t)sid_round(sid_clip01(value) * 255); break;
+                    case SID_OUTPUT_RGB16: ((uint16_t *)output)[at] = (uint16_t)sid_round(sid_clip01(value) * 65535); break;
                     }
                 }
             }

@@ -202,7 +202,7 @@ public final class UNetRunner {
         }
         switch layer.operation {
         case .gather:
-            let channels = output.channels
+            let channels = model.architecture.inChannels
             for y in rows {
                 guard let target = row(output, y) else { continue }
                 for c in 0..<channels {
