@@ -84,6 +84,45 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(metrics.bodyText.contains("sid_decoder_failures_total{kind=\"crash\"} 1"), metrics.bodyText)
     }
 
+    /// Upload bytes reach neither the log (even at trace level) nor the disk, whether the upload decodes,
+    /// is refused or crashes LibRaw in the helper.
+    func testUploadBytesReachNeitherTheLogNorTheDisk() throws {
+        let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
+        let temporary = directory.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let server = try ServeProcess(executable: sidExecutable(), arguments: ["serve"], directory: directory,
+                                      environment: environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0",
+                                                                "SID_LOG_LEVEL": "trace", "TMPDIR": temporary.path]))
+        defer { server.kill() }
+        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
+        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
+            .flatMap { Int($0.dropFirst(5)) })
+        let url = "http://127.0.0.1:\(port)/v1/enhance?ratio=100"
+
+        let marker = "UPLOAD-MARKER-\(UUID().uuidString)"
+        let crash = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes/parse_tiff_ifd-segv.dng")
+        let uploads: [(Data, Int)] = [
+            (Data(SampleRaws.data(SampleRaws.small)) + Data(marker.utf8), 200),  // a good raw with bytes after its end
+            (Data((marker + String(repeating: " not a raw", count: 100)).utf8), 415),
+            (try Data(contentsOf: crash) + Data(marker.utf8), 422),
+        ]
+        for (index, (body, status)) in uploads.enumerated() {
+            let file = SampleRaws.directory.appendingPathComponent("marked-\(index)-\(UUID().uuidString)")
+            try body.write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try Curl.run(["--data-binary", "@\(file.path)", url])
+            XCTAssertEqual(result.status, status, result.bodyText)
+            XCTAssertFalse(result.bodyText.contains(marker), "the answer does not echo the upload")
+        }
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(timeout: 30), 0, server.output)
+        XCTAssertTrue(server.output.contains("the raw decoder failed"), "the crash was logged: \(server.output.prefix(4000))")
+        XCTAssertFalse(server.output.contains(marker), "upload bytes in the log")
+        let left = try FileManager.default.subpathsOfDirectory(atPath: directory.path).filter { $0 != "tmp" }
+        XCTAssertEqual(left, [], "files written by the service")
+    }
+
     func testAMalformedEnvironmentVariableIsRefusedByName() throws {
         let output = try Subprocess.run(sidExecutable(), ["serve"], environment: environment(["SID_WORKERS": "many"]))
         XCTAssertNotEqual(output.status, 0)
