@@ -64,15 +64,27 @@ for sanitizer in "${sanitizers[@]}"; do
     code=${PIPESTATUS[0]}
     set -e
     tested=$((SECONDS - start))
-    found=("$reports"/*)
-    [[ -e ${found[0]} ]] || found=()
-    for report in "${found[@]}"; do
+    found=()
+    contained=0
+    for report in "$reports"/*; do
+        [[ -e $report ]] || continue
+        # Tests feed the decoder helper files that crash LibRaw on purpose (Fuzz/raw-decoder/libraw-crashes); a
+        # report whose first frame in LibRaw or in our code is LibRaw's is that crash, contained in the helper.
+        frame=$(awk -v ours="/(Sources|Tests)/" '/^ +#[0-9]+ 0x/ {
+                    if ($0 ~ /libraw_r\.so/ || $0 ~ ours) { print; exit }
+                }' "$report")
+        if [[ $frame == *libraw_r.so* ]] && grep -q 'DecoderHelper' "$report"; then
+            contained=$((contained + 1))
+            echo "== LibRaw's own fault in the decoder helper, contained: $report: $frame"
+            continue
+        fi
+        found+=("$report")
         echo "== sanitizer report $report"
         head -c 20000 "$report"
     done
     executed=$(grep -oE 'Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?[0-9]+ failures?' "$log" | tail -1)
     if [[ $code -eq 0 && ${#found[@]} -eq 0 ]]; then
-        result=ok
+        result="ok ($contained LibRaw faults contained in the decoder helper)"
     else
         result="FAILED (exit $code, ${#found[@]} sanitizer reports in $reports; log $log)"
         status=1

@@ -72,10 +72,12 @@ public enum DecoderHelper {
     }
 
     private static func applyLimits(_ request: DecoderRequest) -> Bool {
-        var limits: [(resource: __rlimit_resource, soft: rlim_t, hard: rlim_t)] = [
-            (RLIMIT_CORE, 0, 0), (RLIMIT_FSIZE, 0, 0), (RLIMIT_NOFILE, descriptorLimit, descriptorLimit),
-        ]
-        if request.memoryLimitBytes > 0 {
+        var limits: [(resource: __rlimit_resource, soft: rlim_t, hard: rlim_t)] = [(RLIMIT_CORE, 0, 0)]
+        // A sanitizer runtime needs its shadow memory, its report file and the descriptors it opens.
+        if !SanitizerRuntime.isPresent {
+            limits += [(RLIMIT_FSIZE, 0, 0), (RLIMIT_NOFILE, descriptorLimit, descriptorLimit)]
+        }
+        if request.memoryLimitBytes > 0 && !SanitizerRuntime.isPresent {
             let bytes = rlim_t(request.memoryLimitBytes)
             limits.append((RLIMIT_AS, bytes, bytes))
         }

@@ -44,7 +44,19 @@ public struct IsolatedRawDecoder: Sendable {
 
     /// Set for the helper on top of this process's environment. The Swift runtime's crash backtracer stays off:
     /// it would spend time on every crash, and its register and memory dumps on stderr hold upload bytes.
-    static let helperEnvironment = ["SWIFT_BACKTRACE": "enable=no"]
+    static let helperEnvironment: [String: String] = {
+        var environment = ["SWIFT_BACKTRACE": "enable=no"]
+        if SanitizerRuntime.isPresent {
+            // Under the test suite's sanitizers the helper must still die by a signal where LibRaw faults, as in
+            // production, rather than have the sanitizer turn the fault into a report and exit status 1.
+            let inherited = ProcessInfo.processInfo.environment
+            let signals = "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:abort_on_error=1"
+            for name in ["ASAN_OPTIONS", "TSAN_OPTIONS"] {
+                environment[name] = inherited[name].map { "\($0):\(signals)" } ?? signals
+            }
+        }
+        return environment
+    }()
 
     /// Messages the Swift runtime, libstdc++ and glibc print when an allocation fails, which under RLIMIT_AS is
     /// how the memory limit shows.
