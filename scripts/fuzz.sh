@@ -44,7 +44,7 @@ declare -A libraries_of=(
     [SIDHTTP]="-lssl -lcrypto"
     [SIDWeights]="-lssl -lcrypto"
     [SIDRaw]="-lraw_r"
-    [SIDImage]="-lpng16"
+    [SIDImage]="-lpng16 -lz"
 )
 
 build=$root/.build-fuzz
