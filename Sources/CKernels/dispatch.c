@@ -56,6 +56,10 @@ void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_coun
     kernels()->winograd_conv3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
 }
 
+void sid_direct_conv3x3(const sid_conv3x3 *conv, int row, int x0, int count) {
+    kernels()->direct_conv3x3(conv, row, x0, count);
+}
+
 void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
     kernels()->gemm(m, n, k, a, lda, b, ldb, c, ldc);
 }
@@ -78,6 +82,21 @@ size_t sid_winograd_filter_floats(int in_channels, int out_channels) {
 
 size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles) {
     return (size_t)36 * tiles * (sid_padded(in_channels) + sid_padded(out_channels));
+}
+
+size_t sid_direct_filter_floats(int in_channels, int out_channels) {
+    return (size_t)9 * in_channels * sid_padded(out_channels);
+}
+
+void sid_direct_filters(const float *weights, int in_channels, int out_channels, float *filters) {
+    const int cout_p = sid_padded(out_channels);
+    memset(filters, 0, sid_direct_filter_floats(in_channels, out_channels) * sizeof(float));
+    for (int o = 0; o < out_channels; o++) {
+        for (int c = 0; c < in_channels; c++) {
+            for (int tap = 0; tap < 9; tap++)
+                filters[((size_t)tap * in_channels + c) * cout_p + o] = weights[((size_t)o * in_channels + c) * 9 + tap];
+        }
+    }
 }
 
 // G, the 6x3 filter transform of F(4x4, 3x3) (Lavin & Gray, 2016).
