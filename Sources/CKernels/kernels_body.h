@@ -158,22 +158,32 @@ static inline __attribute__((always_inline)) void gemm_block(
     }
 }
 
+/// Rows [row, m) of C = A B for one 16- or 32-column panel: blocks of SID_GEMM_ROWS, then the rest in one
+/// block of its own size. The rest must not go row by row: a one-row block has only two accumulators, so
+/// it waits on the latency of every FMA, and at the deep levels (34 or 67 tiles a unit) the rest is up to
+/// a third of the rows.
+static inline __attribute__((always_inline)) void gemm_panel(
+    const int vectors, int m, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+    int row = 0;
+    for (; row + SID_GEMM_ROWS <= m; row += SID_GEMM_ROWS)
+        gemm_block(SID_GEMM_ROWS, vectors, k, a + (size_t)row * lda, lda, b, ldb, c + (size_t)row * ldc, ldc);
+    a += (size_t)row * lda;
+    c += (size_t)row * ldc;
+    // Every size below SID_GEMM_ROWS gets its own unrolled copy; the cases at or above it are dead code.
+#define SID_REST(rows) \
+    case rows: if (rows < SID_GEMM_ROWS) gemm_block(rows < SID_GEMM_ROWS ? rows : 1, vectors, k, a, lda, b, ldb, c, ldc); break;
+    switch (m - row) {
+        SID_REST(1) SID_REST(2) SID_REST(3) SID_REST(4) SID_REST(5) SID_REST(6) SID_REST(7) SID_REST(8)
+        SID_REST(9) SID_REST(10) SID_REST(11) SID_REST(12) SID_REST(13) SID_REST(14) SID_REST(15)
+        default: break;
+    }
+#undef SID_REST
+}
+
 static void gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
     for (int column = 0; column < n; column += 32) {
-        const float *panel = b + column;
-        float *target = c + column;
-        int row = 0;
-        if (n - column >= 32) {
-            for (; row + SID_GEMM_ROWS <= m; row += SID_GEMM_ROWS)
-                gemm_block(SID_GEMM_ROWS, 2, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
-            for (; row < m; row++)
-                gemm_block(1, 2, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
-        } else {
-            for (; row + SID_GEMM_ROWS <= m; row += SID_GEMM_ROWS)
-                gemm_block(SID_GEMM_ROWS, 1, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
-            for (; row < m; row++)
-                gemm_block(1, 1, k, a + (size_t)row * lda, lda, panel, ldb, target + (size_t)row * ldc, ldc);
-        }
+        if (n - column >= 32) gemm_panel(2, m, k, a, lda, b + column, ldb, c + column, ldc);
+        else gemm_panel(1, m, k, a, lda, b + column, ldb, c + column, ldc);
     }
 }
 
@@ -268,7 +278,7 @@ static void direct_row(const sid_conv3x3 *conv, const float *const in[3], int o,
             x++;
             continue;
         }
-        // Interior pixels: whole blocks, then the rest in one block of its own size (a one-pixel block would wait on the latency of every FMA).
+        // Interior pixels: whole blocks, then the rest in one block of its own size (see gemm_panel).
         const int interior_end = x0 + count < width - 1 ? x0 + count : width - 1;
         const int rows = interior_end - x < SID_GEMM_ROWS ? interior_end - x : SID_GEMM_ROWS;
         const float *taps[3];
