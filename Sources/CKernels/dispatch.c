@@ -77,7 +77,7 @@ void sid_max_pool(const float *top, const float *bottom, int input_stride, int i
 }
 
 size_t sid_winograd_filter_floats(int in_channels, int out_channels) {
-    return (size_t)36 * sid_padded(in_channels) * sid_padded(out_channels);
+    return (size_t)36 * sid_padded(in_channels) * sid_panels(out_channels) * 32;
 }
 
 size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles) {
@@ -120,8 +120,8 @@ typedef struct {
 static void *transform_filters(void *argument) {
     const filter_job *job = (const filter_job *)argument;
     const double (*g)[3] = winograd_g;
-    const int cin_p = sid_padded(job->in_channels), cout_p = sid_padded(job->out_channels);
-    // Output channels innermost: the 36 transformed planes are then each written front to back.
+    const int cin_p = sid_padded(job->in_channels), cout_p = sid_panels(job->out_channels) * 32;
+    // Output channels innermost: each of the 36 transformed planes is then written 32 floats at a time.
     for (int c = job->first_c; c < job->end_c; c++) {
         for (int o = 0; o < job->out_channels; o++) {
             const float *f = job->weights + ((size_t)o * job->in_channels + c) * 9;
@@ -133,7 +133,8 @@ static void *transform_filters(void *argument) {
             for (int i = 0; i < 6; i++) {
                 for (int j = 0; j < 6; j++) {
                     const double sum = rows[i][0] * g[j][0] + rows[i][1] * g[j][1] + rows[i][2] * g[j][2];
-                    job->filters[((size_t)(i * 6 + j) * cin_p + c) * cout_p + o] = (float)sum;
+                    const size_t plane = (size_t)(i * 6 + j) * cin_p * cout_p;
+                    job->filters[plane + ((size_t)(o / 32) * cin_p + c) * 32 + o % 32] = (float)sum;
                 }
             }
         }

@@ -23,4 +23,7 @@ extern const sid_kernel_table sid_kernels_portable;
 
 static inline int sid_padded(int channels) { return (channels + 15) / 16 * 16; }
 
+/// 32-column panels of Winograd filters for this many output channels.
+static inline int sid_panels(int channels) { return (channels + 31) / 32; }
+
 #endif

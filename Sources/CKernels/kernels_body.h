@@ -180,17 +180,26 @@ static inline __attribute__((always_inline)) void gemm_panel(
 #undef SID_REST
 }
 
-static void gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+/// C[m][n] = A[m][k] B[k][n], B taken in panels of 32 columns (the last may be 16): panel j starts at
+/// b + j * panel_stride and its rows are ldb floats apart, so B can be row-major (panel_stride 32) or stored
+/// panel by panel (panel_stride k * 32, ldb 32), which the micro-kernel then reads front to back.
+static void gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, size_t panel_stride,
+                 float *c, int ldc) {
     for (int column = 0; column < n; column += 32) {
-        if (n - column >= 32) gemm_panel(2, m, k, a, lda, b + column, ldb, c + column, ldc);
-        else gemm_panel(1, m, k, a, lda, b + column, ldb, c + column, ldc);
+        const float *panel = b + (size_t)(column / 32) * panel_stride;
+        if (n - column >= 32) gemm_panel(2, m, k, a, lda, panel, ldb, c + column, ldc);
+        else gemm_panel(1, m, k, a, lda, panel, ldb, c + column, ldc);
     }
+}
+
+static void row_major_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+    gemm(m, n, k, a, lda, b, ldb, 32, c, ldc);
 }
 
 static void winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
                              float *scratch) {
     const int cin_p = sid_padded(conv->in_channels + conv->second_channels);
-    const int cout_p = sid_padded(conv->out_channels), count_p = sid_padded(out_count);
+    const int cout_p = sid_panels(conv->out_channels) * 32, count_p = sid_padded(out_count);
     const int tiles_per_row = (conv->width + 3) / 4;
     // Point-major: the 36 products are [tile_count][cin_p] x [cin_p][count_p] each.
     float *v = scratch;
@@ -201,8 +210,9 @@ static void winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_c
         transform_input_tile(conv, tile / tiles_per_row, tile % tiles_per_row, v + (size_t)t * cin_p, v_stride);
     }
     for (int p = 0; p < 36; p++) {
-        gemm(tile_count, count_p, cin_p, v + p * v_stride, cin_p,
-             conv->filters + (size_t)p * cin_p * cout_p + first_out, cout_p, m + p * m_stride, count_p);
+        const float *filters = conv->filters + (size_t)p * cin_p * cout_p + (size_t)first_out * cin_p;
+        gemm(tile_count, count_p, cin_p, v + p * v_stride, cin_p, filters, 32, (size_t)cin_p * 32,
+             m + p * m_stride, count_p);
     }
     for (int t = 0; t < tile_count; t++) {
         const int tile = first_tile + t;
@@ -310,8 +320,8 @@ static void transposed_conv2x2(const float *input, int input_stride, int in_chan
                                const float *weights, const float *bias, int out_channels,
                                float *top, float *bottom, int output_stride, int out_width, float *scratch) {
     const int cout_p = sid_padded(out_channels);
-    gemm(count, 4 * cout_p, in_channels, input + (size_t)x0 * input_stride, input_stride,
-         weights, 4 * cout_p, scratch, 4 * cout_p);
+    row_major_gemm(count, 4 * cout_p, in_channels, input + (size_t)x0 * input_stride, input_stride,
+                   weights, 4 * cout_p, scratch, 4 * cout_p);
     for (int i = 0; i < count; i++) {
         const float *products = scratch + (size_t)i * 4 * cout_p;
         for (int sub = 0; sub < 4; sub++) {
@@ -343,7 +353,7 @@ const sid_kernel_table SID_TABLE = {
     .name = SID_TABLE_NAME,
     .winograd_conv3x3 = winograd_conv3x3,
     .direct_conv3x3 = direct_conv3x3,
-    .gemm = gemm,
+    .gemm = row_major_gemm,
     .transposed_conv2x2 = transposed_conv2x2,
     .max_pool = max_pool,
 };

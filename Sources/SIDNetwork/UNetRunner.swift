@@ -48,7 +48,7 @@ public final class UNetRunner {
             // Wide convs keep a whole unit's tiles, for a thread's share of their output channels. The
             // widest input at both levels is the level-5 width (conv5_2, and conv6_1's concat).
             let c = architecture.channels(level: level)
-            let share = UNet.padded((c + threads - 1) / max(1, threads))
+            let share = ((c + threads - 1) / max(1, threads) + 31) / 32 * 32
             let tiles = Self.wideUnitTiles >> (level - 4)
             scratch = max(scratch, sid_winograd_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
         }
@@ -297,9 +297,11 @@ public final class UNetRunner {
         // each thread takes every tile and a share of the output channels, so the filters are read
         // once per unit rather than once per chunk.
         let splitChannels = pool.threads > 1 && conv.filters.count * 4 >= Self.wideFilterBytes
-        let parts = splitChannels ? pool.threads : 1
-        let partChannels = UNet.padded((conv.outChannels + parts - 1) / parts)
-        let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(partChannels), 1)
+        // Shares are whole 32-channel panels of the filters; with more threads than panels some sit out.
+        let panels = (conv.outChannels + 31) / 32, shares = splitChannels ? pool.threads : 1
+        let partChannels = 32 * ((panels + shares - 1) / shares)
+        let parts = (conv.outChannels + partChannels - 1) / partChannels
+        let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
         let chunk = splitChannels
             ? max(1, min(tiles, pool.scratchCount / perTile))
             : max(1, min(Self.scratchBudget / perTile, (tiles + pool.threads - 1) / pool.threads))

@@ -31,7 +31,8 @@ typedef struct {
     int out_channels;
     int width;
     int tile_rows;
-    /// Winograd: [36][in_channels rounded up to 16][out_channels rounded up to 16], from sid_winograd_filters.
+    /// Winograd: [36][out_channels / 32, rounded up][in_channels rounded up to 16][32], from sid_winograd_filters:
+    /// each point's matrix in panels of 32 output channels, so the GEMM streams a panel front to back.
     /// Direct: [9][in_channels][out_channels rounded up to 16], from sid_direct_filters.
     const float *filters;
     const float *bias;
@@ -49,7 +50,7 @@ size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles)
 
 /// Computes output channels [first_out, first_out + out_count) of tiles [first_tile, first_tile + tile_count)
 /// of the unit; tile t is 4x4 output pixels at tile row t / ceil(width / 4), tile column t % ceil(width / 4).
-/// first_out is a multiple of 16. Calls on disjoint tiles or channels may run at once.
+/// first_out is a multiple of 32. Calls on disjoint tiles or channels may run at once.
 void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
                           float *scratch);
 
