@@ -14,6 +14,11 @@
 
 typedef float v16 __attribute__((vector_size(64)));
 
+/// How many tiles ahead the input transform asks for its pixels (see prefetch_input_tile).
+#ifndef SID_PREFETCH_TILES
+#define SID_PREFETCH_TILES 2
+#endif
+
 static inline __attribute__((always_inline)) v16 load(const float *p) {
     v16 v;
     memcpy(&v, p, sizeof v);
@@ -76,21 +81,60 @@ static inline __attribute__((always_inline)) v16 load_input(const sid_conv3x3 *c
     return load(lanes);
 }
 
+/// Asks for the pixels of tile (tile_row, tile_column) that its left neighbour did not read. The input
+/// transform otherwise waits on memory for them: the skip rows were written long before and have left the
+/// caches, and the hardware prefetcher restarts at every 4 KB page of the six row streams.
+static inline __attribute__((always_inline)) void prefetch_input_tile(const sid_conv3x3 *conv, int tile_row,
+                                                                      int tile_column) {
+    const int first = tile_column * 4 + 1, end = first + 4 < conv->width ? first + 4 : conv->width;
+    for (int r = 0; r < 6 && first < end; r++) {
+        const int y = tile_row * 4 + r;
+        if (!conv->input_rows[y]) continue;
+        const char *line = (const char *)(conv->input_rows[y] + (size_t)first * conv->input_stride);
+        const char *stop = (const char *)(conv->input_rows[y] + (size_t)end * conv->input_stride);
+        for (; line < stop; line += 64) __builtin_prefetch(line);
+        if (!conv->second_channels) continue;
+        line = (const char *)(conv->second_rows[y] + (size_t)first * conv->second_stride);
+        stop = (const char *)(conv->second_rows[y] + (size_t)end * conv->second_stride);
+        for (; line < stop; line += 64) __builtin_prefetch(line);
+    }
+}
+
 /// V = B^T d B for the 6x6 input patch of one tile, every channel; point p of the tile goes to
 /// v[p * point_stride + c].
 static void transform_input_tile(const sid_conv3x3 *conv, int tile_row, int tile_column,
                                  float *v, size_t point_stride) {
-    const int cin = conv->in_channels + conv->second_channels, width = conv->width;
+    const int first = conv->in_channels, cin = first + conv->second_channels, width = conv->width;
     const int x0 = tile_column * 4 - 1, y0 = tile_row * 4;
+    const int inside = x0 >= 0 && x0 + 6 <= width;
     const v16 zero = {0};
     for (int c = 0; c < cin; c += 16) {
+        // Most groups lie whole in one input and most tiles away from the sides: those load their 6x6
+        // patch straight from six row pointers, without a test per pixel.
+        const float *const *rows = NULL;
+        int offset = 0, stride = 0;
+        if (c + 16 <= first) {
+            rows = conv->input_rows, offset = c, stride = conv->input_stride;
+        } else if (c >= first && c - first + 16 <= conv->second_channels) {
+            rows = conv->second_rows, offset = c - first, stride = conv->second_stride;
+        }
         v16 t[6][6];
         for (int r = 0; r < 6; r++) {
-            const int present = conv->input_rows[y0 + r] != NULL;
             v16 d[6];
-            for (int s = 0; s < 6; s++) {
-                const int x = x0 + s;
-                d[s] = present && x >= 0 && x < width ? load_input(conv, y0 + r, x, c) : zero;
+            if (rows && inside) {
+                const float *row = rows[y0 + r];
+                if (!row) {
+                    for (int j = 0; j < 6; j++) t[r][j] = zero;
+                    continue;
+                }
+                row += (size_t)x0 * stride + offset;
+                for (int s = 0; s < 6; s++) d[s] = load(row + (size_t)s * stride);
+            } else {
+                const int present = conv->input_rows[y0 + r] != NULL;
+                for (int s = 0; s < 6; s++) {
+                    const int x = x0 + s;
+                    d[s] = present && x >= 0 && x < width ? load_input(conv, y0 + r, x, c) : zero;
+                }
             }
             input_transform6(d, t[r]);
         }
@@ -110,6 +154,7 @@ static void transform_output_tile(const sid_conv3x3 *conv, int tile_row, int til
     const int stride = conv->output_stride, width = conv->width;
     const int x0 = tile_column * 4;
     float *const *rows = conv->output_rows + tile_row * 4;
+    const int whole = x0 + 4 <= width && rows[0] && rows[1] && rows[2] && rows[3];
     for (int o = first_out; o < last_out; o += 16) {
         const int n = last_out - o;
         const v16 bias = load_part(conv->bias + o, n);
@@ -118,6 +163,16 @@ static void transform_output_tile(const sid_conv3x3 *conv, int tile_row, int til
             v16 row[6];
             for (int s = 0; s < 6; s++) row[s] = load(m + (size_t)(r * 6 + s) * point_stride + (o - first_out));
             output_transform6(row, t[r]);
+        }
+        if (whole && n >= 16) {
+            // The common tile: four pixels of four rows, sixteen channels, stored without a test.
+            for (int j = 0; j < 4; j++) {
+                v16 column[6], y[4];
+                for (int r = 0; r < 6; r++) column[r] = t[r][j];
+                output_transform6(column, y);
+                for (int i = 0; i < 4; i++) store(rows[i] + (size_t)(x0 + j) * stride + o, leaky_relu(y[i] + bias));
+            }
+            continue;
         }
         for (int j = 0; j < 4 && x0 + j < width; j++) {
             v16 column[6], y[4];
@@ -205,8 +260,10 @@ static void winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_c
     float *v = scratch;
     float *m = scratch + (size_t)36 * tile_count * cin_p;
     const size_t v_stride = (size_t)tile_count * cin_p, m_stride = (size_t)tile_count * count_p;
+    const int all_tiles = conv->tile_rows * tiles_per_row;
     for (int t = 0; t < tile_count; t++) {
-        const int tile = first_tile + t;
+        const int tile = first_tile + t, ahead = tile + SID_PREFETCH_TILES;
+        if (ahead < all_tiles) prefetch_input_tile(conv, ahead / tiles_per_row, ahead % tiles_per_row);
         transform_input_tile(conv, tile / tiles_per_row, tile % tiles_per_row, v + (size_t)t * cin_p, v_stride);
     }
     for (int p = 0; p < 36; p++) {
