@@ -302,9 +302,16 @@ public final class UNetRunner {
         let partChannels = 32 * ((panels + shares - 1) / shares)
         let parts = (conv.outChannels + partChannels - 1) / partChannels
         let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
-        let chunk = splitChannels
-            ? max(1, min(tiles, pool.scratchCount / perTile))
-            : max(1, min(Self.scratchBudget / perTile, (tiles + pool.threads - 1) / pool.threads))
+        let chunk: Int
+        if splitChannels {
+            chunk = max(1, min(tiles, pool.scratchCount / perTile))
+        } else {
+            // As few chunks as fit the budget, in a multiple of the threads and all of one size: each thread
+            // takes the same number of tiles (3 chunks of 227, 227 and 78 tiles keep one thread 35% longer).
+            let most = max(1, Self.scratchBudget / perTile)
+            let rounds = ((tiles + most - 1) / most + pool.threads - 1) / pool.threads
+            chunk = max(1, (tiles + rounds * pool.threads - 1) / (rounds * pool.threads))
+        }
         let chunks = (tiles + chunk - 1) / chunk
         pool.forEach(chunks * parts) { index, thread in
             let first = (index / parts) * chunk
