@@ -213,26 +213,46 @@ static inline __attribute__((always_inline)) void gemm_block(
     }
 }
 
-/// Rows [row, m) of C = A B for one 16- or 32-column panel: blocks of SID_GEMM_ROWS, then the rest in one
-/// block of its own size. The rest must not go row by row: a one-row block has only two accumulators, so
-/// it waits on the latency of every FMA, and at the deep levels (34 or 67 tiles a unit) the rest is up to
-/// a third of the rows.
-static inline __attribute__((always_inline)) void gemm_panel(
-    const int vectors, int m, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
-    int row = 0;
-    for (; row + SID_GEMM_ROWS <= m; row += SID_GEMM_ROWS)
-        gemm_block(SID_GEMM_ROWS, vectors, k, a + (size_t)row * lda, lda, b, ldb, c + (size_t)row * ldc, ldc);
-    a += (size_t)row * lda;
-    c += (size_t)row * ldc;
-    // Every size below SID_GEMM_ROWS gets its own unrolled copy; the cases at or above it are dead code.
-#define SID_REST(rows) \
-    case rows: if (rows < SID_GEMM_ROWS) gemm_block(rows < SID_GEMM_ROWS ? rows : 1, vectors, k, a, lda, b, ldb, c, ldc); break;
-    switch (m - row) {
-        SID_REST(1) SID_REST(2) SID_REST(3) SID_REST(4) SID_REST(5) SID_REST(6) SID_REST(7) SID_REST(8)
-        SID_REST(9) SID_REST(10) SID_REST(11) SID_REST(12) SID_REST(13) SID_REST(14) SID_REST(15)
+/// C = A B for `rows` (< 16) rows of one 16- or 32-column panel, in one block of that size, unrolled like
+/// the full ones; the cases at or above SID_GEMM_ROWS are dead code.
+static inline __attribute__((always_inline)) void gemm_rows(
+    const int vectors, int rows, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+#define SID_ROWS(n) \
+    case n: if (n < SID_GEMM_ROWS) gemm_block(n < SID_GEMM_ROWS ? n : 1, vectors, k, a, lda, b, ldb, c, ldc); break;
+    switch (rows) {
+        SID_ROWS(1) SID_ROWS(2) SID_ROWS(3) SID_ROWS(4) SID_ROWS(5) SID_ROWS(6) SID_ROWS(7) SID_ROWS(8)
+        SID_ROWS(9) SID_ROWS(10) SID_ROWS(11) SID_ROWS(12) SID_ROWS(13) SID_ROWS(14) SID_ROWS(15)
         default: break;
     }
-#undef SID_REST
+#undef SID_ROWS
+}
+
+/// C = A B for m rows of one 16- or 32-column panel: blocks of SID_GEMM_ROWS, then what is left. No block
+/// may be short: a block of r rows has 2r independent accumulators, and below about 6 rows they no longer
+/// cover the FMA latency, so each row costs several times a full block's. The rest must not go row by row
+/// (at the deep levels, 34 or 67 tiles a unit, it is up to a third of the rows), and a rest of fewer than
+/// half a block joins the last full block, the two split into halves (133 rows: 10 x 12, then 7 and 6).
+static inline __attribute__((always_inline)) void gemm_panel(
+    const int vectors, int m, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+    int blocks = m / SID_GEMM_ROWS, rest = m % SID_GEMM_ROWS;
+    if (rest > 0 && rest < SID_GEMM_ROWS / 2 && blocks > 0) {
+        blocks--;
+        rest += SID_GEMM_ROWS;
+    }
+    for (int block = 0; block < blocks; block++) {
+        const size_t row = (size_t)block * SID_GEMM_ROWS;
+        gemm_block(SID_GEMM_ROWS, vectors, k, a + row * lda, lda, b, ldb, c + row * ldc, ldc);
+    }
+    a += (size_t)blocks * SID_GEMM_ROWS * lda;
+    c += (size_t)blocks * SID_GEMM_ROWS * ldc;
+    if (rest >= SID_GEMM_ROWS) {
+        const int first = rest - rest / 2;
+        gemm_rows(vectors, first, k, a, lda, b, ldb, c, ldc);
+        a += (size_t)first * lda;
+        c += (size_t)first * ldc;
+        rest -= first;
+    }
+    gemm_rows(vectors, rest, k, a, lda, b, ldb, c, ldc);
 }
 
 /// C[m][n] = A[m][k] B[k][n], B taken in panels of 32 columns (the last may be 16): panel j starts at
