@@ -56,6 +56,10 @@ void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_coun
     kernels()->winograd_conv3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
 }
 
+void sid_direct_conv3x3(const sid_conv3x3 *conv, int row, int x0, int count) {
+    kernels()->direct_conv3x3(conv, row, x0, count);
+}
+
 void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
     kernels()->gemm(m, n, k, a, lda, b, ldb, c, ldc);
 }
@@ -73,11 +77,26 @@ void sid_max_pool(const float *top, const float *bottom, int input_stride, int i
 }
 
 size_t sid_winograd_filter_floats(int in_channels, int out_channels) {
-    return (size_t)36 * sid_padded(in_channels) * sid_padded(out_channels);
+    return (size_t)36 * sid_padded(in_channels) * sid_panels(out_channels) * 32;
 }
 
 size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles) {
     return (size_t)36 * tiles * (sid_padded(in_channels) + sid_padded(out_channels));
+}
+
+size_t sid_direct_filter_floats(int in_channels, int out_channels) {
+    return (size_t)9 * in_channels * sid_padded(out_channels);
+}
+
+void sid_direct_filters(const float *weights, int in_channels, int out_channels, float *filters) {
+    const int cout_p = sid_padded(out_channels);
+    memset(filters, 0, sid_direct_filter_floats(in_channels, out_channels) * sizeof(float));
+    for (int o = 0; o < out_channels; o++) {
+        for (int c = 0; c < in_channels; c++) {
+            for (int tap = 0; tap < 9; tap++)
+                filters[((size_t)tap * in_channels + c) * cout_p + o] = weights[((size_t)o * in_channels + c) * 9 + tap];
+        }
+    }
 }
 
 // G, the 6x3 filter transform of F(4x4, 3x3) (Lavin & Gray, 2016).
@@ -101,8 +120,8 @@ typedef struct {
 static void *transform_filters(void *argument) {
     const filter_job *job = (const filter_job *)argument;
     const double (*g)[3] = winograd_g;
-    const int cin_p = sid_padded(job->in_channels), cout_p = sid_padded(job->out_channels);
-    // Output channels innermost: the 36 transformed planes are then each written front to back.
+    const int cin_p = sid_padded(job->in_channels), cout_p = sid_panels(job->out_channels) * 32;
+    // Output channels innermost: each of the 36 transformed planes is then written 32 floats at a time.
     for (int c = job->first_c; c < job->end_c; c++) {
         for (int o = 0; o < job->out_channels; o++) {
             const float *f = job->weights + ((size_t)o * job->in_channels + c) * 9;
@@ -114,7 +133,8 @@ static void *transform_filters(void *argument) {
             for (int i = 0; i < 6; i++) {
                 for (int j = 0; j < 6; j++) {
                     const double sum = rows[i][0] * g[j][0] + rows[i][1] * g[j][1] + rows[i][2] * g[j][2];
-                    job->filters[((size_t)(i * 6 + j) * cin_p + c) * cout_p + o] = (float)sum;
+                    const size_t plane = (size_t)(i * 6 + j) * cin_p * cout_p;
+                    job->filters[plane + ((size_t)(o / 32) * cin_p + c) * 32 + o % 32] = (float)sum;
                 }
             }
         }

@@ -8,6 +8,7 @@ typedef struct {
     const char *name;
     void (*winograd_conv3x3)(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
                              float *scratch);
+    void (*direct_conv3x3)(const sid_conv3x3 *conv, int row, int x0, int count);
     void (*gemm)(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
     void (*transposed_conv2x2)(const float *input, int input_stride, int in_channels, int x0, int count,
                                const float *weights, const float *bias, int out_channels,
@@ -21,5 +22,8 @@ extern const sid_kernel_table sid_kernels_avx2;
 extern const sid_kernel_table sid_kernels_portable;
 
 static inline int sid_padded(int channels) { return (channels + 15) / 16 * 16; }
+
+/// 32-column panels of Winograd filters for this many output channels.
+static inline int sid_panels(int channels) { return (channels + 31) / 32; }
 
 #endif

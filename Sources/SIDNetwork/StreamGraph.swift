@@ -71,9 +71,8 @@ struct StreamGraph {
             layers.append(Layer(name: name, operation: operation, inputs: inputs, output: output, unitRows: unitRows))
         }
 
-        // The packed planes (4 or 9) are stored padded to 16 channels, zeros never overwritten, so conv1_1
-        // loads whole vectors like every other conv; its filters are zero there anyway.
-        var source = tensor(channels: UNet.padded(architecture.inChannels), level: 1)
+        // The packed planes (4 or 9) as they are: conv1_1, a direct conv, reads them one channel at a time.
+        var source = tensor(channels: architecture.inChannels, level: 1)
         layer("input", .gather, [], source)
         var skips: [Int] = []
         for level in 1...5 {

@@ -4,11 +4,15 @@ import SIDWeights
 /// A SID U-Net with its weights, laid out for the forward pass. Immutable: every worker's
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
-    /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters already in Winograd F(4x4, 3x3)
-    /// form, [36][cin rounded up to 16][cout rounded up to 16]: transformed once at load, never per call.
+    /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters laid out once at load for its
+    /// kernel: Winograd F(4x4, 3x3), [36][cin rounded up to 16][cout rounded up to 16], or, when `direct`,
+    /// [9][cin][cout rounded up to 16] for the direct kernel.
     struct Convolution {
         let inChannels: Int
         let outChannels: Int
+        /// conv1_1 reads the 4 or 9 packed planes: Winograd would pad them to 16 channels and spend most of
+        /// its work on zeros, so it is computed directly (same multiplications as Winograd on 16, no transforms).
+        let direct: Bool
         let filters: [Float]
         let bias: [Float]
     }
@@ -56,15 +60,21 @@ public final class UNet: @unchecked Sendable {
             }
             return found.values
         }
-        func convolution(_ name: String, _ cin: Int, _ cout: Int) throws -> Convolution {
+        func convolution(_ name: String, _ cin: Int, _ cout: Int, direct: Bool = false) throws -> Convolution {
             let weights = try load("\(name).weight")
-            var filters = [Float](repeating: 0, count: sid_winograd_filter_floats(Int32(cin), Int32(cout)))
+            let count = direct ? sid_direct_filter_floats(Int32(cin), Int32(cout)) : sid_winograd_filter_floats(Int32(cin), Int32(cout))
+            var filters = [Float](repeating: 0, count: count)
             weights.withUnsafeBufferPointer { w in
                 filters.withUnsafeMutableBufferPointer {
-                    sid_winograd_filters(w.baseAddress, Int32(cin), Int32(cout), $0.baseAddress)
+                    if direct {
+                        sid_direct_filters(w.baseAddress, Int32(cin), Int32(cout), $0.baseAddress)
+                    } else {
+                        sid_winograd_filters(w.baseAddress, Int32(cin), Int32(cout), $0.baseAddress)
+                    }
                 }
             }
-            return Convolution(inChannels: cin, outChannels: cout, filters: filters, bias: try load("\(name).bias"))
+            return Convolution(inChannels: cin, outChannels: cout, direct: direct, filters: filters,
+                               bias: try load("\(name).bias"))
         }
         func pointwise(_ name: String, _ cin: Int, _ cout: Int) throws -> PointwiseConvolution {
             let torch = try load("\(name).weight")
@@ -95,7 +105,9 @@ public final class UNet: @unchecked Sendable {
         var cin = architecture.inChannels
         for level in 1...5 {
             let c = architecture.channels(level: level)
-            encoder.append((try convolution("conv\(level)_1", cin, c), try convolution("conv\(level)_2", c, c)))
+            // The packed input has at most 16 channels (4 Sony, 9 Fuji), which the direct kernel requires.
+            encoder.append((try convolution("conv\(level)_1", cin, c, direct: level == 1 && cin <= 16),
+                            try convolution("conv\(level)_2", c, c)))
             cin = c
         }
         var decoder: [(TransposedConvolution, Convolution, Convolution)] = []

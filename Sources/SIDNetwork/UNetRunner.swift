@@ -48,7 +48,7 @@ public final class UNetRunner {
             // Wide convs keep a whole unit's tiles, for a thread's share of their output channels. The
             // widest input at both levels is the level-5 width (conv5_2, and conv6_1's concat).
             let c = architecture.channels(level: level)
-            let share = UNet.padded((c + threads - 1) / max(1, threads))
+            let share = ((c + threads - 1) / max(1, threads) + 31) / 32 * 32
             let tiles = Self.wideUnitTiles >> (level - 4)
             scratch = max(scratch, sid_winograd_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
         }
@@ -216,19 +216,6 @@ public final class UNetRunner {
             let input = graph.tensors[layer.inputs[0]]
             let skip = layer.inputs.count > 1 ? graph.tensors[layer.inputs[1]] : nil
             let tileRows = (rows.count + 3) / 4
-            let tiles = tileRows * ((output.width + 3) / 4)
-            // Narrow convs split the unit's tiles over the threads, in chunks whose transforms stay in L2.
-            // Wide ones (levels 4-5) have filters of 10-38 MB that no cache keeps between units: there
-            // each thread takes every tile and a share of the output channels, so the filters are read
-            // once per unit rather than once per chunk.
-            let splitChannels = pool.threads > 1 && conv.filters.count * 4 >= Self.wideFilterBytes
-            let parts = splitChannels ? pool.threads : 1
-            let partChannels = UNet.padded((conv.outChannels + parts - 1) / parts)
-            let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(partChannels), 1)
-            let chunk = splitChannels
-                ? max(1, min(tiles, pool.scratchCount / perTile))
-                : max(1, min(Self.scratchBudget / perTile, (tiles + pool.threads - 1) / pool.threads))
-            let chunks = (tiles + chunk - 1) / chunk
             let inputCount = 4 * tileRows + 2
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * inputCount) { inputRows in
             withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4 * tileRows) { outputRows in
@@ -249,12 +236,10 @@ public final class UNetRunner {
                         out_channels: Int32(conv.outChannels), width: Int32(output.width), tile_rows: Int32(tileRows),
                         filters: filters.baseAddress, bias: bias.baseAddress)
                     withUnsafePointer(to: &arguments) { arguments in
-                        pool.forEach(chunks * parts) { index, thread in
-                            let first = (index / parts) * chunk
-                            let firstChannel = (index % parts) * partChannels
-                            sid_winograd_conv3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
-                                                 Int32(firstChannel), Int32(min(partChannels, conv.outChannels - firstChannel)),
-                                                 pool.scratch[thread])
+                        if conv.direct {
+                            convolveDirectly(arguments, rows: rows.count, width: output.width)
+                        } else {
+                            convolveByWinograd(arguments, conv, tiles: tileRows * ((output.width + 3) / 4))
                         }
                     }
                 }
@@ -292,6 +277,48 @@ public final class UNetRunner {
                 }
             }
             }
+        }
+    }
+
+    /// Pixels a thread takes at a time in a direct conv: a few chunks per row keep the threads even.
+    static let directChunk = 512
+
+    private func convolveDirectly(_ arguments: UnsafePointer<sid_conv3x3>, rows: Int, width: Int) {
+        let chunks = (width + Self.directChunk - 1) / Self.directChunk
+        pool.forEach(rows * chunks) { index, _ in
+            let x0 = (index % chunks) * Self.directChunk
+            sid_direct_conv3x3(arguments, Int32(index / chunks), Int32(x0), Int32(min(Self.directChunk, width - x0)))
+        }
+    }
+
+    private func convolveByWinograd(_ arguments: UnsafePointer<sid_conv3x3>, _ conv: UNet.Convolution, tiles: Int) {
+        // Narrow convs split the unit's tiles over the threads, in chunks whose transforms stay in L2.
+        // Wide ones (levels 4-5) have filters of 10-38 MB that no cache keeps between units: there
+        // each thread takes every tile and a share of the output channels, so the filters are read
+        // once per unit rather than once per chunk.
+        let splitChannels = pool.threads > 1 && conv.filters.count * 4 >= Self.wideFilterBytes
+        // Shares are whole 32-channel panels of the filters; with more threads than panels some sit out.
+        let panels = (conv.outChannels + 31) / 32, shares = splitChannels ? pool.threads : 1
+        let partChannels = 32 * ((panels + shares - 1) / shares)
+        let parts = (conv.outChannels + partChannels - 1) / partChannels
+        let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
+        let chunk: Int
+        if splitChannels {
+            chunk = max(1, min(tiles, pool.scratchCount / perTile))
+        } else {
+            // As few chunks as fit the budget, in a multiple of the threads and all of one size: each thread
+            // takes the same number of tiles (3 chunks of 227, 227 and 78 tiles keep one thread 35% longer).
+            let most = max(1, Self.scratchBudget / perTile)
+            let rounds = ((tiles + most - 1) / most + pool.threads - 1) / pool.threads
+            chunk = max(1, (tiles + rounds * pool.threads - 1) / (rounds * pool.threads))
+        }
+        let chunks = (tiles + chunk - 1) / chunk
+        pool.forEach(chunks * parts) { index, thread in
+            let first = (index / parts) * chunk
+            let firstChannel = (index % parts) * partChannels
+            sid_winograd_conv3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
+                                 Int32(firstChannel), Int32(min(partChannels, conv.outChannels - firstChannel)),
+                                 pool.scratch[thread])
         }
     }
 

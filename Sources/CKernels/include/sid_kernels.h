@@ -14,8 +14,8 @@
 extern "C" {
 #endif
 
-/// One unit of a 3x3 convolution (padding 1, bias, LeakyReLU 0.2) by Winograd F(4x4, 3x3):
-/// `tile_rows` * 4 output rows from tile_rows * 4 + 2 input rows.
+/// One unit of a 3x3 convolution (padding 1, bias, LeakyReLU 0.2): `tile_rows` * 4 output rows from
+/// tile_rows * 4 + 2 input rows, by Winograd F(4x4, 3x3) or, for a few input channels, directly.
 typedef struct {
     /// tile_rows * 4 + 2 rows, starting one row above the first output row; NULL rows are zero padding.
     const float *const *input_rows;
@@ -31,7 +31,9 @@ typedef struct {
     int out_channels;
     int width;
     int tile_rows;
-    /// [36][in_channels rounded up to 16][out_channels rounded up to 16], from sid_winograd_filters.
+    /// Winograd: [36][out_channels / 32, rounded up][in_channels rounded up to 16][32], from sid_winograd_filters:
+    /// each point's matrix in panels of 32 output channels, so the GEMM streams a panel front to back.
+    /// Direct: [9][in_channels][out_channels rounded up to 16], from sid_direct_filters.
     const float *filters;
     const float *bias;
 } sid_conv3x3;
@@ -48,9 +50,20 @@ size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles)
 
 /// Computes output channels [first_out, first_out + out_count) of tiles [first_tile, first_tile + tile_count)
 /// of the unit; tile t is 4x4 output pixels at tile row t / ceil(width / 4), tile column t % ceil(width / 4).
-/// first_out is a multiple of 16. Calls on disjoint tiles or channels may run at once.
+/// first_out is a multiple of 32. Calls on disjoint tiles or channels may run at once.
 void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
                           float *scratch);
+
+/// Floats sid_direct_filters writes for a [cout][cin][3][3] filter bank.
+size_t sid_direct_filter_floats(int in_channels, int out_channels);
+
+/// The filters as the direct convolution reads them: tap-major, then input channel, then output channel.
+void sid_direct_filters(const float *weights, int in_channels, int out_channels, float *filters);
+
+/// Computes pixels [x0, x0 + count) of output row `row` (0 ..< tile_rows * 4) of the unit by direct
+/// convolution, with `filters` from sid_direct_filters; for inputs of at most 16 channels (the packed image),
+/// where Winograd would spend most of its 16-channel vectors on zeros. Calls on disjoint pixels may run at once.
+void sid_direct_conv3x3(const sid_conv3x3 *conv, int row, int x0, int count);
 
 /// C[m][n] = sum_k A[m][k] B[k][n], with `n` a multiple of 16.
 void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
