@@ -76,10 +76,10 @@ public final class UNetRunner {
         guard input.count == channels * height * width, let source = input.baseAddress else {
             throw UNetError.inputShape(expected: channels * height * width, found: input.count)
         }
-        let bands = TilePlan(height: 1, width: width, maxTile: maxBandWidth).columns
+        let bands = BandPlan(width: width, maxWidth: maxBandWidth).bands
         for band in bands {
             let image = Image(pixels: source, height: height, width: width, band: band, output: output)
-            prepare(height: height, width: band.tile.count)
+            prepare(height: height, width: band.columns.count)
             stream(image, timings: timings)
         }
     }
@@ -89,7 +89,7 @@ public final class UNetRunner {
         let pixels: UnsafePointer<Float>
         let height: Int
         let width: Int
-        let band: TilePlan.Span
+        let band: BandPlan.Span
         let output: OutputImage
     }
 
@@ -206,7 +206,7 @@ public final class UNetRunner {
             for y in rows {
                 guard let target = row(output, y) else { continue }
                 for c in 0..<channels {
-                    let source = image.pixels + (c * image.height + y) * image.width + image.band.tile.lowerBound
+                    let source = image.pixels + (c * image.height + y) * image.width + image.band.columns.lowerBound
                     for x in 0..<output.width { target[x * outputStride + c] = source[x] }
                 }
             }
@@ -329,7 +329,7 @@ public final class UNetRunner {
         let features = graph.tensors[graph.final]
         let stride = graph.rings[features.ring].channels
         let padded = UNet.padded(conv.outChannels)
-        let core = (image.band.core.lowerBound - image.band.tile.lowerBound)..<(image.band.core.upperBound - image.band.tile.lowerBound)
+        let core = (image.band.core.lowerBound - image.band.columns.lowerBound)..<(image.band.core.upperBound - image.band.columns.lowerBound)
         let chunk = min(core.count, pool.scratchCount / padded)
         let chunks = (core.count + chunk - 1) / chunk
         let rowStride = scale * image.width * 3
@@ -344,7 +344,7 @@ public final class UNetRunner {
                 let products = pool.scratch[thread]
                 sid_gemm(Int32(count), Int32(padded), Int32(conv.inChannels), source + x0 * stride, Int32(stride),
                          weights.baseAddress, Int32(padded), products, Int32(padded))
-                let x = image.band.tile.lowerBound + x0
+                let x = image.band.columns.lowerBound + x0
                 sid_store_shuffled(products, Int32(count), Int32(padded), bias.baseAddress, Int32(scale),
                                    output.kind, output.address, rowStride, scale * y * rowStride + scale * x * 3)
             }

@@ -68,7 +68,7 @@ final class UNetRunnerTests: XCTestCase {
             }
             return output
         }
-        XCTAssertEqual(TilePlan(height: height, width: width, maxTile: 400).columns.count, 3)
+        XCTAssertEqual(BandPlan(width: width, maxWidth: 400).bands.count, 3)
         let whole = try run(maxBandWidth: 1024, threads: 1)
         let tiled = try run(maxBandWidth: 400, threads: 2)
         ParityFixtures.assertClose(tiled, whole, "tiled vs whole")
