@@ -2,15 +2,15 @@ import COpenSSL
 import Foundation
 
 /// An incremental OpenSSL EVP message digest (SHA-256 or SHA-1) producing lowercase hex.
-final class EVPDigest {
-    enum Algorithm {
+package final class EVPDigest {
+    package enum Algorithm {
         case sha256
         case sha1
     }
 
     private let context: OpaquePointer
 
-    init(_ algorithm: Algorithm) {
+    package init(_ algorithm: Algorithm) {
         // Allocation failure of a few hundred bytes is not a recoverable condition for this process.
         guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
         self.context = context
@@ -20,16 +20,16 @@ final class EVPDigest {
 
     deinit { EVP_MD_CTX_free(context) }
 
-    func update(_ bytes: UnsafeRawBufferPointer) {
+    package func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         EVP_DigestUpdate(context, base, bytes.count)
     }
 
-    func update(_ data: Data) {
+    package func update(_ data: Data) {
         data.withUnsafeBytes { update($0) }
     }
 
-    func finalHex() -> String {
+    package func finalHex() -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &digest, &length)
@@ -40,7 +40,7 @@ final class EVPDigest {
     }
 
     /// Feeds a file to several digests in one sequential pass, 1 MiB at a time.
-    static func feed(fileAt path: String, to digests: [EVPDigest]) throws {
+    package static func feed(fileAt path: String, to digests: [EVPDigest]) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw WeightsError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
@@ -61,7 +61,7 @@ final class EVPDigest {
     }
 
     /// Size of a file in bytes, needed before hashing for the git blob header.
-    static func fileSize(atPath path: String) throws -> Int {
+    package static func fileSize(atPath path: String) throws -> Int {
         var status = stat()
         guard stat(path, &status) == 0 else {
             throw WeightsError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
