@@ -3,7 +3,9 @@ import PackageDescription
 
 // Module map: system libraries first, then one library per concern, then the thin `sid` executable.
 //   SIDRaw      camera raw decoding (LibRaw), Bayer packing, DNG writing, baseline rendering
-//   SIDWeights  safetensors, PyTorch pickle and TensorFlow bundle readers, checkpoint conversion
+//   SIDModel       what sid-sony and sid-fuji are: channels, scale, mosaic, tensor names and shapes
+//   SIDWeights     the service's weights loader: mapped safetensors, SHA-256
+//   SIDCheckpoint  offline `sid convert`: PyTorch pickle/zip and TensorFlow bundle readers, safetensors writer
 //   SIDNetwork  the SID U-Net forward pass: row streaming, buffer ownership (kernels in CKernels)
 //   SIDImage    PNG encoding and decoding (libpng)
 //   SIDEngine   raw bytes + options -> PNG: the pipeline both the CLI and the service call
@@ -29,38 +31,48 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "SIDRaw", dependencies: ["CLibRaw"]),
-        .target(name: "SIDWeights", dependencies: ["COpenSSL"]),
+        // The one definition of the SID models: channels, pixel shuffle, mosaic, tensor names, shapes and sizes.
+        .target(name: "SIDModel"),
+        // Loads converted weights for the service: a memory-mapped safetensors file and its SHA-256.
+        .target(name: "SIDWeights", dependencies: ["SIDModel", "COpenSSL"]),
+        // Offline checkpoint conversion (restricted unpickler, zip, TensorFlow bundle): linked only by `sid convert`.
+        .target(name: "SIDCheckpoint", dependencies: ["SIDModel", "SIDWeights"]),
         // The forward pass is compiled optimised even in debug builds: unoptimised, its kernels make the
         // parity tests take minutes instead of seconds.
-        .target(name: "SIDNetwork", dependencies: ["CKernels", "SIDWeights"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "SIDNetwork", dependencies: ["CKernels", "SIDModel"], swiftSettings: [.unsafeFlags(["-O"])]),
         // Its hot loops are compiled optimised in debug builds too, for the same reason.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "SIDImage", dependencies: ["CPNG"]),
-        .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDWeights", "SIDNetwork", "SIDImage"]),
+        .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDModel", "SIDWeights", "SIDNetwork", "SIDImage"]),
         .target(name: "SIDHTTP", dependencies: [
             "COpenSSL",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SIDService", dependencies: [
-            "SIDEngine", "SIDHTTP",
+            "SIDEngine", "SIDHTTP", "SIDModel",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "sid", dependencies: [
-            "SIDEngine", "SIDService",
+            "SIDEngine", "SIDService", "SIDModel", "SIDCheckpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw"]),
-        .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights"], exclude: ["Fixtures"]),
-        .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDWeights"], exclude: ["Fixtures"]),
+        .testTarget(name: "SIDModelTests", dependencies: ["SIDModel"]),
+        // Fixtures (checkpoints written by real torch.save), scratch directories and seeded values for the two below.
+        .target(name: "WeightsTestSupport", dependencies: ["SIDWeights"], path: "Tests/WeightsTestSupport", exclude: ["Fixtures"]),
+        // Writes its files with SIDCheckpoint's safetensors writer: only the tests link the converter.
+        .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights", "SIDModel", "SIDCheckpoint", "WeightsTestSupport"]),
+        .testTarget(name: "SIDCheckpointTests", dependencies: ["SIDCheckpoint", "SIDModel", "SIDWeights", "WeightsTestSupport"]),
+        .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDModel", "SIDWeights", "SIDCheckpoint"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
-        .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine"]),
+        .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine", "SIDModel"]),
         .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDNetwork", "SIDRaw", "SIDImage"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDImage"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
         .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage"]),
     ],

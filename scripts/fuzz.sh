@@ -18,10 +18,10 @@ declare -A module_of=(
     [http-request-parser]=SIDHTTP
     [multipart]=SIDHTTP
     [safetensors]=SIDWeights
-    [unpickler]=SIDWeights
-    [zip]=SIDWeights
-    [pytorch-checkpoint]=SIDWeights
-    [tensorbundle-index]=SIDWeights
+    [unpickler]=SIDCheckpoint
+    [zip]=SIDCheckpoint
+    [pytorch-checkpoint]=SIDCheckpoint
+    [tensorbundle-index]=SIDCheckpoint
     [raw-decoder]=SIDRaw
     [png-decoder]=SIDImage
 )
@@ -36,13 +36,15 @@ done
 # Module -> the SwiftPM build directories whose objects it needs, and the system libraries it links.
 declare -A objects_of=(
     [SIDHTTP]="SIDHTTP HTTPTypes Logging"
-    [SIDWeights]="SIDWeights"
+    [SIDWeights]="SIDWeights SIDModel"
+    [SIDCheckpoint]="SIDCheckpoint SIDWeights SIDModel"
     [SIDRaw]="SIDRaw"
     [SIDImage]="SIDImage CPNG"
 )
 declare -A libraries_of=(
     [SIDHTTP]="-lssl -lcrypto"
     [SIDWeights]="-lssl -lcrypto"
+    [SIDCheckpoint]="-lssl -lcrypto"
     [SIDRaw]="-lraw_r"
     [SIDImage]="-lpng16 -lz"
 )

@@ -15,7 +15,7 @@ sanitizers=("$@")
 [[ ${#sanitizers[@]} -gt 0 ]] || sanitizers=(address thread)
 
 # Every suite; SANITIZER_SUITES="SIDRawTests SIDHTTPTests" narrows the run while working on one module.
-read -r -a suites <<< "${SANITIZER_SUITES:-SIDRawTests SIDWeightsTests SIDImageTests SIDHTTPTests SIDNetworkTests SIDEngineTests SIDServiceTests sidTests}"
+read -r -a suites <<< "${SANITIZER_SUITES:-SIDRawTests SIDModelTests SIDWeightsTests SIDCheckpointTests SIDImageTests SIDHTTPTests SIDNetworkTests SIDEngineTests SIDServiceTests sidTests}"
 filter="^($(IFS='|'; echo "${suites[*]}"))\\."
 
 # halt_on_error: the first report fails the run. log_path: reports go to files, one per process, so that a report from

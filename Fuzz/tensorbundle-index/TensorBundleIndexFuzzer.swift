@@ -1,4 +1,4 @@
-@testable import SIDWeights
+@testable import SIDCheckpoint
 
 /// Reads a TensorFlow bundle's `.index` (a LevelDB table of protobuf entries) held in memory.
 enum TensorBundleIndexFuzzer {
@@ -6,11 +6,11 @@ enum TensorBundleIndexFuzzer {
         let index: TensorBundleIndex
         do {
             index = try TensorBundleIndex(bytes: Array(input))
-        } catch let error as WeightsError {
+        } catch let error as CheckpointError {
             _ = error.description
             return
         } catch {
-            Invariant.require(false, "reading threw \(error), which is not a WeightsError")
+            Invariant.require(false, "reading threw \(error), which is not a CheckpointError")
             return
         }
         Invariant.require((1 ... 100_000).contains(index.shardCount), "\(index.shardCount) shards accepted")

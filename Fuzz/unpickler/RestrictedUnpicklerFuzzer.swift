@@ -1,4 +1,4 @@
-@testable import SIDWeights
+@testable import SIDCheckpoint
 
 /// Unpickles bytes with the restricted unpickler, resolving persistent ids as a PyTorch zip checkpoint does, then
 /// gathers every tensor the pickle rebuilt from a storage of the size its reference claims (capped): a hostile
@@ -12,11 +12,11 @@ enum RestrictedUnpicklerFuzzer {
         let root: PickleValue
         do {
             root = try RestrictedUnpickler.load(from: &cursor, persistentLoad: storage(from:))
-        } catch let error as WeightsError {
+        } catch let error as CheckpointError {
             _ = error.description
             return
         } catch {
-            Invariant.require(false, "unpickling threw \(error), which is not a WeightsError")
+            Invariant.require(false, "unpickling threw \(error), which is not a CheckpointError")
             return
         }
         Invariant.require(cursor.position <= input.count, "the cursor ended at \(cursor.position) of \(input.count)")
@@ -27,7 +27,7 @@ enum RestrictedUnpicklerFuzzer {
     static func storage(from id: PickleValue) throws -> PickleValue {
         guard let fields = id.tuple, fields.count >= 5, case .global(.storageType(let dtype)) = fields[1],
               let key = fields[2].string, let count = fields[4].int, count >= 0
-        else { throw WeightsError.malformedCheckpoint("a persistent id is not a torch storage reference") }
+        else { throw CheckpointError.malformedCheckpoint("a persistent id is not a torch storage reference") }
         return .storage(TorchStorageReference(key: key, dtype: dtype, elementOffset: 0, elementCount: count))
     }
 
@@ -66,10 +66,10 @@ enum RestrictedUnpicklerFuzzer {
             let values = try tensor.floats(from: UnsafeRawBufferPointer(buffer), name: "fuzz")
             Invariant.require(values.count == tensor.shape.reduce(1, *),
                               "shape \(tensor.shape) gave \(values.count) values")
-        } catch let error as WeightsError {
+        } catch let error as CheckpointError {
             _ = error.description
         } catch {
-            Invariant.require(false, "gathering threw \(error), which is not a WeightsError")
+            Invariant.require(false, "gathering threw \(error), which is not a CheckpointError")
         }
     }
 }

@@ -1,4 +1,4 @@
-@testable import SIDWeights
+@testable import SIDCheckpoint
 
 /// Reads a zip archive's central directory and every entry's stored bytes: each entry found by name must be the
 /// entry listed, and the bytes handed out must lie inside the archive and match the sizes the directory gives.
@@ -7,11 +7,11 @@ enum ZipArchiveFuzzer {
         let archive: ZipArchive
         do {
             archive = try ZipArchive(bytes: input)
-        } catch let error as WeightsError {
+        } catch let error as CheckpointError {
             _ = error.description
             return
         } catch {
-            Invariant.require(false, "opening threw \(error), which is not a WeightsError")
+            Invariant.require(false, "opening threw \(error), which is not a CheckpointError")
             return
         }
         Invariant.require(archive.entries.count <= input.count / 46,

@@ -1,6 +1,5 @@
 import SIDNetwork
 import SIDRaw
-import SIDWeights
 
 /// Why an enhancement could not be made, sorted by whose fault it is.
 public enum EngineError: Error, CustomStringConvertible, Equatable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import SIDImage
+import SIDModel
 import SIDNetwork
 import SIDRaw
 
@@ -53,14 +54,14 @@ public final class Enhancer {
             }
         }
         let model = try registry.choose(options.model, for: raw)
-        if model == ModelRegistry.baselineName && options.model == nil {
+        if model == SIDModel.baselineName && options.model == nil {
             warnings.append("no SID weights are loaded: this image comes from the baseline pipeline")
         }
         let ratio = options.ratio.value(for: raw)
         if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
 
         let width: Int, height: Int
-        if model == ModelRegistry.baselineName {
+        if model == SIDModel.baselineName {
             let image = try measure(&timings.forward) {
                 do {
                     switch decoding {

@@ -1,3 +1,5 @@
+import SIDModel
+
 /// What /v1/models and `sid info` say about a loaded model.
 public struct ModelInfo: Sendable, Codable, Equatable {
     public let name: String
@@ -21,7 +23,7 @@ public struct ModelInfo: Sendable, Codable, Equatable {
     }
 
     static let baseline = ModelInfo(
-        name: ModelRegistry.baselineName, kind: "baseline",
+        name: SIDModel.baselineName, kind: "baseline",
         description: "traditional pipeline: raw amplified by the ratio, LibRaw demosaic, camera white balance, sRGB",
         parameters: 0, weightsPath: nil, weightsSHA256: nil, sourceCheckpoint: nil, sourceFormat: nil, sourceSHA256: nil)
 }

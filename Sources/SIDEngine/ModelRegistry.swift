@@ -1,20 +1,17 @@
+import SIDModel
 import SIDNetwork
 import SIDRaw
 import SIDWeights
 
 /// The models a process has loaded, shared read-only by every worker. The baseline is always there.
 public final class ModelRegistry: @unchecked Sendable {
-    public static let baselineName = "baseline"
-    public static let sonyName = "sid-sony"
-    public static let fujiName = "sid-fuji"
-
     /// SID networks by name.
     public let networks: [String: UNet]
     /// Every model, baseline last.
     public let models: [ModelInfo]
 
-    /// Loads each safetensors file; the model's name comes from the file's metadata, or from its
-    /// shape (2x shuffle: sid-sony, 3x: sid-fuji).
+    /// Loads each safetensors file under the name of the model its tensor shapes form (`SIDArchitecture.identify`:
+    /// 4 channels in and 12 out is sid-sony, 9 and 27 sid-fuji); the file's metadata is only reported.
     public init(weightFiles: [String]) throws {
         var networks: [String: UNet] = [:]
         var infos: [ModelInfo] = []
@@ -47,53 +44,30 @@ public final class ModelRegistry: @unchecked Sendable {
     /// when the model asked for takes the other sensor or the one the raw needs is not loaded.
     public func choose(_ requested: String?, for raw: RawImage) throws -> String {
         if let requested {
-            guard requested == Self.baselineName || networks[requested] != nil else {
+            guard requested == SIDModel.baselineName || networks[requested] != nil else {
                 throw EngineError.modelUnavailable(
                     "model '\(requested)' is not loaded; available: \(models.map(\.name).joined(separator: ", "))")
             }
-            if let network = networks[requested], !Self.network(network, fits: raw.mosaic) {
+            let mosaic = SIDModel.Mosaic(raw.mosaic)
+            if let network = networks[requested], network.architecture.model.mosaic != mosaic {
                 throw EngineError.unusableRaw(
-                    "model '\(requested)' takes \(Self.sensorName(of: network)) raws but this is "
-                    + "\(Self.phrase(raw.mosaic)); ask for \(Self.modelName(for: raw.mosaic)) or \(Self.baselineName), "
-                    + "or leave the model out to have it chosen")
+                    "model '\(requested)' takes \(network.architecture.model.mosaic.name) raws but this is "
+                    + "\(Self.phrase(raw.mosaic)); ask for \(SIDModel(mosaic: mosaic).rawValue) or "
+                    + "\(SIDModel.baselineName), or leave the model out to have it chosen")
             }
             return requested
         }
-        if networks.isEmpty { return Self.baselineName }
-        let needed = Self.modelName(for: raw.mosaic)
-        if networks[needed] != nil { return needed }
+        if networks.isEmpty { return SIDModel.baselineName }
+        let needed = SIDModel(mosaic: SIDModel.Mosaic(raw.mosaic))
+        if networks[needed.rawValue] != nil { return needed.rawValue }
         // Weights converted under another name still serve the sensor their shape fits.
         let byName = networks.sorted { $0.key < $1.key }
-        if let fitting = byName.first(where: { Self.network($0.value, fits: raw.mosaic) }) {
+        if let fitting = byName.first(where: { $0.value.architecture.model.mosaic == needed.mosaic }) {
             return fitting.key
         }
         throw EngineError.unusableRaw(
-            "this is \(Self.phrase(raw.mosaic)); the \(needed) model is not loaded "
-            + "(\(Self.conversionHint(for: raw.mosaic)), or ask for the \(Self.baselineName) model)")
-    }
-
-    /// The registry name of the SID model trained for a sensor.
-    public static func modelName(for mosaic: MosaicPattern) -> String {
-        switch mosaic {
-        case .bayer: return sonyName
-        case .xTrans: return fujiName
-        }
-    }
-
-    /// The Sony network packs 2x2 cells into 4 channels, the Fuji one 6x6 blocks into 9.
-    static func network(_ network: UNet, fits mosaic: MosaicPattern) -> Bool {
-        switch mosaic {
-        case .bayer: return network.architecture.inChannels == 4 && network.architecture.scale == 2
-        case .xTrans: return network.architecture.inChannels == 9 && network.architecture.scale == 3
-        }
-    }
-
-    private static func sensorName(of network: UNet) -> String {
-        switch network.architecture.inChannels {
-        case 4: return "Bayer"
-        case 9: return "Fuji X-Trans"
-        case let channels: return "\(channels)-channel"
-        }
+            "this is \(Self.phrase(raw.mosaic)); the \(needed.rawValue) model is not loaded "
+            + "(\(Self.conversionHint(for: needed)), or ask for the \(SIDModel.baselineName) model)")
     }
 
     private static func phrase(_ mosaic: MosaicPattern) -> String {
@@ -103,12 +77,12 @@ public final class ModelRegistry: @unchecked Sendable {
         }
     }
 
-    private static func conversionHint(for mosaic: MosaicPattern) -> String {
-        switch mosaic {
-        case .bayer:
+    private static func conversionHint(for model: SIDModel) -> String {
+        switch model {
+        case .sony:
             return "convert checkpoint/Sony/model.ckpt or checkpoint_sony_e4000.pth with "
                 + "`sid convert <checkpoint> --output weights/sid-sony.safetensors` and load it"
-        case .xTrans:
+        case .fuji:
             return "convert checkpoint/Fuji/model.ckpt with "
                 + "`sid convert checkpoint/Fuji/model.ckpt --output weights/sid-fuji.safetensors` and load it"
         }
@@ -122,8 +96,7 @@ public final class ModelRegistry: @unchecked Sendable {
             throw EngineError.weights("cannot load weights \(path): \(error)")
         }
         do {
-            let shapes = Dictionary(uniqueKeysWithValues: file.names.compactMap { name in file.tensor(name).map { (name, $0.shape) } })
-            let architecture = try UNet.inferArchitecture(shapes: shapes)
+            let architecture = try file.architecture()
             let network = try UNet(architecture: architecture) { name in
                 file.tensor(name).map { ($0.shape, Array($0.values)) }
             }
@@ -136,6 +109,16 @@ public final class ModelRegistry: @unchecked Sendable {
             return (name, network, info)
         } catch {
             throw EngineError.weights("weights \(path) do not fit the SID U-Net: \(error)")
+        }
+    }
+}
+
+extension SIDModel.Mosaic {
+    /// The kind of mosaic a decoded raw has, which decides the model that can read it.
+    public init(_ pattern: MosaicPattern) {
+        switch pattern {
+        case .bayer: self = .bayer
+        case .xTrans: self = .xTrans
         }
     }
 }

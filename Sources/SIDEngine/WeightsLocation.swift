@@ -11,10 +11,15 @@ public struct WeightsLocation: Equatable {
 
     public init(explicit: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
                 fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
+        // "a.safetensors, b.safetensors" is how people write lists: spaces around items are not part of a path,
+        // and a variable with no item in it counts as unset.
+        let listed = (environment["SID_WEIGHTS"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         if !explicit.isEmpty {
             files = explicit
-        } else if let variable = environment["SID_WEIGHTS"], !variable.isEmpty {
-            files = variable.split(separator: ",").map { String($0) }
+        } else if !listed.isEmpty {
+            files = listed
         } else {
             files = Self.defaultFiles.filter(fileExists)
         }

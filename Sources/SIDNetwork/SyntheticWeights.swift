@@ -1,3 +1,5 @@
+import SIDModel
+
 /// Deterministic random weights of the right shapes, for benchmarks and for parity tests
 /// when no trained checkpoint is at hand.
 ///
@@ -6,7 +8,7 @@
 /// (0.1 for biases, an eighth of it for conv10_1.weight). Integer arithmetic and correctly
 /// rounded float operations only, so Python and Swift agree exactly.
 public enum SyntheticWeights {
-    public static func tensors(for architecture: UNetArchitecture) -> [String: (shape: [Int], values: [Float])] {
+    public static func tensors(for architecture: SIDArchitecture) -> [String: (shape: [Int], values: [Float])] {
         var result: [String: (shape: [Int], values: [Float])] = [:]
         for (name, shape) in architecture.tensorShapes {
             result[name] = (shape, tensor(name: name, shape: shape))
@@ -14,7 +16,7 @@ public enum SyntheticWeights {
         return result
     }
 
-    public static func model(_ architecture: UNetArchitecture) -> UNet {
+    public static func model(_ architecture: SIDArchitecture) -> UNet {
         let tensors = tensors(for: architecture)
         // Every name and shape comes from the architecture itself, so this cannot fail.
         return try! UNet(architecture: architecture) { tensors[$0] }

@@ -1,5 +1,5 @@
 import CKernels
-import SIDWeights
+import SIDModel
 
 /// A SID U-Net with its weights, laid out for the forward pass. Immutable: every worker's
 /// `UNetRunner` shares one.
@@ -34,7 +34,7 @@ public final class UNet: @unchecked Sendable {
         let bias: [Float]
     }
 
-    public let architecture: UNetArchitecture
+    public let architecture: SIDArchitecture
     /// conv1_1 ... conv5_2: the encoder, two per level.
     let encoder: [(first: Convolution, second: Convolution)]
     /// upv6/conv6 ... upv9/conv9: the decoder from level 4 back up to level 1.
@@ -46,7 +46,7 @@ public final class UNet: @unchecked Sendable {
     /// - Parameter tensor: looks a tensor up by name; returns its shape and fp32 values.
     /// Every tensor the architecture names must be present with its exact shape.
     public init(
-        architecture: UNetArchitecture,
+        architecture: SIDArchitecture,
         tensor: (String) -> (shape: [Int], values: [Float])?
     ) throws {
         self.architecture = architecture
@@ -136,9 +136,5 @@ public final class UNet: @unchecked Sendable {
         floats += decoder.reduce(0) { $0 + $1.up.weights.count + $1.up.bias.count }
         floats += output.weights.count + output.bias.count
         return floats * 4
-    }
-
-    public static func inferArchitecture(shapes: [String: [Int]]) throws -> UNetArchitecture {
-        UNetArchitecture(try SIDArchitecture.identify(shapes: shapes))
     }
 }

@@ -6,7 +6,7 @@ import CKernels
 ///
 /// The image is streamed row by row (see `StreamGraph`): no layer computes a row twice and only the
 /// rows still owed to a consumer are held, so memory grows with the image width, not its area.
-/// Images wider than `maxBandWidth` are cut into column bands with `UNetArchitecture.tileMargin`
+/// Images wider than `maxBandWidth` are cut into column bands with `SIDArchitecture.tileMargin`
 /// columns of context each, so memory stays bounded for any size.
 public final class UNetRunner {
     public let model: UNet

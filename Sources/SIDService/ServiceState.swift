@@ -1,6 +1,7 @@
 import Foundation
 import SIDEngine
 import SIDHTTP
+import SIDModel
 
 /// Where the service is in its life, and what it has loaded; shared by the handler and the service.
 final class ServiceState: @unchecked Sendable {
@@ -28,7 +29,7 @@ final class ServiceState: @unchecked Sendable {
 
     /// The model a request gets when it names none: SID for Sony-style Bayer raws when loaded.
     var defaultModel: String {
-        modelNames.contains(ModelRegistry.sonyName) ? ModelRegistry.sonyName : ModelRegistry.baselineName
+        modelNames.contains(SIDModel.sony.rawValue) ? SIDModel.sony.rawValue : SIDModel.baselineName
     }
 
     func attach(_ server: HTTPServer) {

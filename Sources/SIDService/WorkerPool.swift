@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SIDEngine
+import SIDModel
 import SIDRaw
 
 /// A bounded queue in front of long-lived worker threads, each owning one `Enhancer` (and so its network
@@ -52,10 +53,10 @@ final class WorkerPool: @unchecked Sendable {
         // Small synthetic raws take the whole path (LibRaw, packing, network, PNG) before the first request does:
         // a Bayer one for sid-sony (or the baseline when no network is loaded), an X-Trans one for sid-fuji.
         var warmUpRaws: [Data] = []
-        if registry.networks.isEmpty || registry.networks[ModelRegistry.sonyName] != nil {
+        if registry.networks.isEmpty || registry.networks[SIDModel.sony.rawValue] != nil {
             warmUpRaws.append(try SyntheticScene(seed: 7, width: 128, height: 128).makeDNG())
         }
-        if registry.networks[ModelRegistry.fujiName] != nil {
+        if registry.networks[SIDModel.fuji.rawValue] != nil {
             warmUpRaws.append(try SyntheticScene.fujiXTrans(seed: 7, width: 132, height: 132).makeDNG())
         }
         let samples = warmUpRaws

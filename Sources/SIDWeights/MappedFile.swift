@@ -4,12 +4,12 @@ import Foundation
 ///
 /// Mapping rather than reading lets an 87 MB checkpoint or a 31 MB weights file be used without a copy;
 /// the pages are shared with the page cache and never written.
-final class MappedFile: @unchecked Sendable {
-    let path: String
+package final class MappedFile: @unchecked Sendable {
+    package let path: String
     /// The file's bytes; empty for an empty file. Valid until the object is released.
-    let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
 
-    init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {

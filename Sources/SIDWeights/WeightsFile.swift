@@ -1,4 +1,5 @@
 import Foundation
+import SIDModel
 
 /// An open safetensors weights file: the only weights format the service loads.
 ///
@@ -64,6 +65,14 @@ public final class WeightsFile: @unchecked Sendable {
         let count = (layout.end - layout.start) / MemoryLayout<Float>.size
         let start = file.bytes.baseAddress.map { ($0 + layout.start).assumingMemoryBound(to: Float.self) }
         return TensorView(name: name, shape: layout.shape, values: UnsafeBufferPointer(start: start, count: count), owner: self)
+    }
+
+    /// Every tensor's shape, by name.
+    public var shapes: [String: [Int]] { layouts.mapValues(\.shape) }
+
+    /// The SID U-Net these tensors form, checked tensor by tensor; throws `SIDArchitecture.Mismatch` otherwise.
+    public func architecture() throws -> SIDArchitecture {
+        try SIDArchitecture.identify(shapes: shapes)
     }
 
     // MARK: - Header
@@ -166,5 +175,42 @@ public final class WeightsFile: @unchecked Sendable {
         }
         if prefix.first == 0x80 { return "it is a Python pickle (a legacy PyTorch checkpoint? convert it with `sid convert`)" }
         return nil
+    }
+}
+
+/// A read-only float32 tensor inside an open `WeightsFile`, without a copy.
+///
+/// The view keeps its `WeightsFile` (and so the mapping) alive: `values` is valid as long as the view or the
+/// file is. The memory is never written, so views can be read from any thread.
+public struct TensorView: @unchecked Sendable {
+    public let name: String
+    /// Dimensions, outermost first; values are row-major.
+    public let shape: [Int]
+    public let values: UnsafeBufferPointer<Float>
+    /// Holds the memory `values` points into.
+    private let owner: AnyObject
+
+    init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>, owner: AnyObject) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+        self.owner = owner
+    }
+}
+
+/// What can go wrong opening a weights file, each as a sentence a person can act on.
+public enum WeightsError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be opened, read or mapped.
+    case unreadableFile(path: String, reason: String)
+    /// The file is not a safetensors file at all, or its header contradicts its contents.
+    case invalidSafeTensors(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .invalidSafeTensors(let path, let reason):
+            return "\(path) is not a valid safetensors weights file: \(reason)"
+        }
     }
 }

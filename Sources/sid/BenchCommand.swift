@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SIDEngine
+import SIDModel
 import SIDNetwork
 import SIDRaw
 
@@ -86,8 +87,8 @@ struct BenchCommand: ParsableCommand {
     /// The loaded network taking `channels` packed planes, or a synthetic one when no weights file is found.
     private func loadNetwork(channels: Int, for input: String) throws -> (name: String, network: UNet, weights: String) {
         let location = WeightsLocation(explicit: engine.weights)
-        if location.files.isEmpty, let model = [UNetArchitecture.sony, .fuji].first(where: { $0.inChannels == channels }) {
-            return (model.model.rawValue, SyntheticWeights.model(model),
+        if location.files.isEmpty, let model = SIDModel.allCases.first(where: { $0.inputChannels == channels }) {
+            return (model.rawValue, SyntheticWeights.model(SIDArchitecture(model: model)),
                     "synthetic (no weights file found; speed does not depend on the values)")
         }
         let networks = location.files.isEmpty ? [:] : try engine.makeRegistry().networks

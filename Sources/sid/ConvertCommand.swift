@@ -1,5 +1,5 @@
 import ArgumentParser
-import SIDWeights
+import SIDCheckpoint
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import SIDEngine
+import SIDModel
 import SIDNetwork
 import SIDService
 
@@ -186,7 +187,7 @@ struct ServeCommand: ParsableCommand {
     private func makeRegistry(_ configuration: ServiceConfiguration, logger: Logger) throws -> ModelRegistry {
         if configuration.syntheticWeights {
             logger.warning("serving SYNTHETIC weights (--synthetic-weights): for benchmarks only, the images are meaningless")
-            return ModelRegistry(networks: [ModelRegistry.sonyName: SyntheticWeights.model(.sony)])
+            return ModelRegistry(networks: [SIDModel.sony.rawValue: SyntheticWeights.model(SIDArchitecture(model: .sony))])
         }
         let location = WeightsLocation(explicit: configuration.weights)
         if let notice = location.notice {

@@ -1,18 +1,19 @@
 import Foundation
 import SIDEngine
 import SIDImage
+import SIDModel
 import SIDNetwork
 import SIDRaw
 import XCTest
 
 final class EnhancerTests: XCTestCase {
     static let sample = try! SyntheticScene(seed: 3, width: 96, height: 80).makeDNG()
-    static let tinyNetwork = SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4))
+    static let tinyNetwork = SyntheticWeights.model(SIDArchitecture(model: .sony, width: 4))
 
     func testWithoutWeightsTheBaselineMakesThePictureAndSaysSo() throws {
         let enhancer = Enhancer(registry: try ModelRegistry(weightFiles: []))
         let result = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .auto))
-        XCTAssertEqual(result.model, ModelRegistry.baselineName)
+        XCTAssertEqual(result.model, SIDModel.baselineName)
         XCTAssertTrue(result.ratioWasEstimated)
         XCTAssertTrue((1...300).contains(result.ratio))
         XCTAssertTrue(result.warnings.contains { $0.contains("baseline") })
@@ -41,7 +42,7 @@ final class EnhancerTests: XCTestCase {
     /// The engine's PNG is exactly the network run on the packed raw, quantised: nothing is lost
     /// between the stages, in 8 and 16 bits.
     func testNetworkPathEqualsPackThenRun() throws {
-        let registry = ModelRegistry(networks: [ModelRegistry.sonyName: Self.tinyNetwork])
+        let registry = ModelRegistry(networks: [SIDModel.sony.rawValue: Self.tinyNetwork])
         let enhancer = Enhancer(registry: registry, threads: 2)
         let raw = try RawDecoder().decode(Self.sample)
         let packed = BayerPacker.pack(raw, ratio: 50)
@@ -53,7 +54,7 @@ final class EnhancerTests: XCTestCase {
         }
         for bits in [8, 16] {
             let result = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(50), bits: bits))
-            XCTAssertEqual(result.model, ModelRegistry.sonyName)
+            XCTAssertEqual(result.model, SIDModel.sony.rawValue)
             XCTAssertEqual(result.width, 2 * packed.width)
             XCTAssertEqual(result.height, 2 * packed.height)
             let png = try PNGDecoder().decode(Array(result.png))
@@ -68,7 +69,7 @@ final class EnhancerTests: XCTestCase {
     }
 
     func testRepeatedRequestsGiveIdenticalImagesAndKeepTheirBuffers() throws {
-        let registry = ModelRegistry(networks: [ModelRegistry.sonyName: Self.tinyNetwork])
+        let registry = ModelRegistry(networks: [SIDModel.sony.rawValue: Self.tinyNetwork])
         let enhancer = Enhancer(registry: registry)
         let first = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(100)))
         let bytes = enhancer.allocatedBytes
@@ -78,7 +79,7 @@ final class EnhancerTests: XCTestCase {
     }
 
     func testBadRequestsAreTypedErrors() throws {
-        let enhancer = Enhancer(registry: ModelRegistry(networks: [ModelRegistry.sonyName: Self.tinyNetwork]))
+        let enhancer = Enhancer(registry: ModelRegistry(networks: [SIDModel.sony.rawValue: Self.tinyNetwork]))
         XCTAssertThrowsError(try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(10), bits: 12))) {
             XCTAssertEqual(($0 as? EngineError)?.httpStatus, 400)
         }
@@ -98,7 +99,7 @@ final class EnhancerTests: XCTestCase {
     }
 
     func testAboveTheTrainedRatioAWarningIsGiven() throws {
-        let enhancer = Enhancer(registry: ModelRegistry(networks: [ModelRegistry.sonyName: Self.tinyNetwork]))
+        let enhancer = Enhancer(registry: ModelRegistry(networks: [SIDModel.sony.rawValue: Self.tinyNetwork]))
         let result = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(500)))
         XCTAssertTrue(result.warnings.contains { $0.contains("300") })
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SIDEngine
 import SIDImage
+import SIDModel
 import SIDNetwork
 import SIDRaw
 import XCTest
@@ -10,11 +11,11 @@ final class EnhancerXTransTests: XCTestCase {
     /// 100x98 is not whole 6x6 blocks: the packer keeps 96x96, so the network's picture is 96x96.
     static let sample = try! SyntheticScene.fujiXTrans(seed: 3, width: 100, height: 98).makeDNG()
     static let bayerSample = try! SyntheticScene(seed: 3, width: 96, height: 80).makeDNG()
-    static let sony = SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4))
-    static let fuji = SyntheticWeights.model(UNetArchitecture(inChannels: 9, scale: 3, width: 4))
+    static let sony = SyntheticWeights.model(SIDArchitecture(model: .sony, width: 4))
+    static let fuji = SyntheticWeights.model(SIDArchitecture(model: .fuji, width: 4))
 
     private func bothModels() -> ModelRegistry {
-        ModelRegistry(networks: [ModelRegistry.sonyName: Self.sony, ModelRegistry.fujiName: Self.fuji])
+        ModelRegistry(networks: [SIDModel.sony.rawValue: Self.sony, SIDModel.fuji.rawValue: Self.fuji])
     }
 
     private func text(_ key: String, in png: Data) throws -> String? {
@@ -36,7 +37,7 @@ final class EnhancerXTransTests: XCTestCase {
         }
         for bits in [8, 16] {
             let result = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(50), bits: bits))
-            XCTAssertEqual(result.model, ModelRegistry.fujiName)
+            XCTAssertEqual(result.model, SIDModel.fuji.rawValue)
             XCTAssertEqual(result.width, 3 * packed.width)
             XCTAssertEqual(result.height, 3 * packed.height)
             let png = try PNGDecoder().decode(Array(result.png))
@@ -52,7 +53,7 @@ final class EnhancerXTransTests: XCTestCase {
         }
         // The same enhancer still takes Bayer raws with the Sony model.
         let bayer = try enhancer.enhance(Self.bayerSample, options: EnhanceOptions(ratio: .fixed(50)))
-        XCTAssertEqual(bayer.model, ModelRegistry.sonyName)
+        XCTAssertEqual(bayer.model, SIDModel.sony.rawValue)
         XCTAssertEqual([bayer.width, bayer.height], [96, 80])
     }
 
@@ -69,20 +70,20 @@ final class EnhancerXTransTests: XCTestCase {
     func testTheBaselineRendersXTransAtFullSize() throws {
         let none = Enhancer(registry: try ModelRegistry(weightFiles: []))
         let result = try none.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(50)))
-        XCTAssertEqual(result.model, ModelRegistry.baselineName)
+        XCTAssertEqual(result.model, SIDModel.baselineName)
         XCTAssertEqual([result.width, result.height], [100, 98])
         XCTAssertTrue(result.warnings.contains { $0.contains("baseline") })
         XCTAssertEqual(try text("sid:model", in: result.png), "baseline")
 
         let asked = try Enhancer(registry: bothModels())
             .enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(50), bits: 16, model: "baseline"))
-        XCTAssertEqual(asked.model, ModelRegistry.baselineName)
+        XCTAssertEqual(asked.model, SIDModel.baselineName)
         XCTAssertEqual([asked.width, asked.height], [100, 98])
         XCTAssertTrue(asked.warnings.isEmpty, "\(asked.warnings)")
     }
 
     func testMissingOrMismatchedModelsAreTypedErrors() throws {
-        let sonyOnly = Enhancer(registry: ModelRegistry(networks: [ModelRegistry.sonyName: Self.sony]))
+        let sonyOnly = Enhancer(registry: ModelRegistry(networks: [SIDModel.sony.rawValue: Self.sony]))
         XCTAssertThrowsError(try sonyOnly.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(10)))) {
             guard case let .unusableRaw(text)? = $0 as? EngineError else { return XCTFail("\($0)") }
             XCTAssertTrue(text.contains("Fuji X-Trans raw; the sid-fuji model is not loaded"), text)

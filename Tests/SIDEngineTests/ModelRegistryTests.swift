@@ -1,13 +1,14 @@
 import Foundation
 import SIDEngine
+import SIDModel
 import SIDNetwork
 import SIDRaw
 import XCTest
 
 final class ModelRegistryTests: XCTestCase {
-    static let sony = SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4))
-    static let fuji = SyntheticWeights.model(UNetArchitecture(inChannels: 9, scale: 3, width: 4))
-    static let both = ModelRegistry(networks: [ModelRegistry.sonyName: sony, ModelRegistry.fujiName: fuji])
+    static let sony = SyntheticWeights.model(SIDArchitecture(model: .sony, width: 4))
+    static let fuji = SyntheticWeights.model(SIDArchitecture(model: .fuji, width: 4))
+    static let both = ModelRegistry(networks: [SIDModel.sony.rawValue: sony, SIDModel.fuji.rawValue: fuji])
 
     static let bayerRaw = RawImage(width: 32, height: 32, cfa: .grbg, blackLevels: [0, 0, 0, 0], whiteLevel: 1000,
                                    pixels: Array(repeating: 10, count: 32 * 32))
@@ -24,40 +25,40 @@ final class ModelRegistryTests: XCTestCase {
     }
 
     func testTheRawsSensorPicksTheModelWhenBothAreLoaded() throws {
-        XCTAssertEqual(try Self.both.choose(nil, for: Self.bayerRaw), ModelRegistry.sonyName)
-        XCTAssertEqual(try Self.both.choose(nil, for: Self.xTransRaw), ModelRegistry.fujiName)
-        XCTAssertEqual(ModelRegistry.modelName(for: .xTrans(.sidFuji)), "sid-fuji")
-        XCTAssertEqual(ModelRegistry.modelName(for: .bayer(.bggr)), "sid-sony")
+        XCTAssertEqual(try Self.both.choose(nil, for: Self.bayerRaw), SIDModel.sony.rawValue)
+        XCTAssertEqual(try Self.both.choose(nil, for: Self.xTransRaw), SIDModel.fuji.rawValue)
+        XCTAssertEqual(SIDModel(mosaic: SIDModel.Mosaic(MosaicPattern.xTrans(.sidFuji))).rawValue, "sid-fuji")
+        XCTAssertEqual(SIDModel(mosaic: SIDModel.Mosaic(MosaicPattern.bayer(.bggr))).rawValue, "sid-sony")
         // Asking by name for the model that fits, or for the baseline, is always fine.
         XCTAssertEqual(try Self.both.choose("sid-fuji", for: Self.xTransRaw), "sid-fuji")
         XCTAssertEqual(try Self.both.choose("baseline", for: Self.xTransRaw), "baseline")
     }
 
     func testAnXTransRawWithoutTheFujiModelSaysHowToGetIt() {
-        let sonyOnly = ModelRegistry(networks: [ModelRegistry.sonyName: Self.sony])
+        let sonyOnly = ModelRegistry(networks: [SIDModel.sony.rawValue: Self.sony])
         guard case let .unusableRaw(text)? = engineError({ try sonyOnly.choose(nil, for: Self.xTransRaw) }) else {
             return XCTFail("expected unusableRaw (422)")
         }
         XCTAssertTrue(text.hasPrefix("this is a Fuji X-Trans raw; the sid-fuji model is not loaded"), text)
         XCTAssertTrue(text.contains("checkpoint/Fuji/model.ckpt"), text)
         XCTAssertTrue(text.contains("sid convert"), text)
-        XCTAssertEqual(try sonyOnly.choose(nil, for: Self.bayerRaw), ModelRegistry.sonyName)
+        XCTAssertEqual(try sonyOnly.choose(nil, for: Self.bayerRaw), SIDModel.sony.rawValue)
     }
 
     func testABayerRawWithoutTheSonyModelSaysHowToGetIt() {
-        let fujiOnly = ModelRegistry(networks: [ModelRegistry.fujiName: Self.fuji])
+        let fujiOnly = ModelRegistry(networks: [SIDModel.fuji.rawValue: Self.fuji])
         guard case let .unusableRaw(text)? = engineError({ try fujiOnly.choose(nil, for: Self.bayerRaw) }) else {
             return XCTFail("expected unusableRaw (422)")
         }
         XCTAssertTrue(text.hasPrefix("this is a Bayer (GRBG) raw; the sid-sony model is not loaded"), text)
         XCTAssertTrue(text.contains("weights/sid-sony.safetensors"), text)
-        XCTAssertEqual(try fujiOnly.choose(nil, for: Self.xTransRaw), ModelRegistry.fujiName)
+        XCTAssertEqual(try fujiOnly.choose(nil, for: Self.xTransRaw), SIDModel.fuji.rawValue)
     }
 
     func testWithNoSIDNetworkAtAllTheBaselineServesBothSensors() throws {
         let none = try ModelRegistry(weightFiles: [])
-        XCTAssertEqual(try none.choose(nil, for: Self.xTransRaw), ModelRegistry.baselineName)
-        XCTAssertEqual(try none.choose(nil, for: Self.bayerRaw), ModelRegistry.baselineName)
+        XCTAssertEqual(try none.choose(nil, for: Self.xTransRaw), SIDModel.baselineName)
+        XCTAssertEqual(try none.choose(nil, for: Self.bayerRaw), SIDModel.baselineName)
         guard case .modelUnavailable? = engineError({ try none.choose("sid-fuji", for: Self.xTransRaw) }) else {
             return XCTFail("expected modelUnavailable")
         }

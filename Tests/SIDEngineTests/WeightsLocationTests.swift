@@ -12,4 +12,14 @@ final class WeightsLocationTests: XCTestCase {
         XCTAssertEqual(none.files, [])
         XCTAssertNotNil(none.notice)
     }
+
+    func testTheEnvironmentListIsTrimmedAndEmptyItemsAreIgnored() {
+        let spaced = WeightsLocation(explicit: [], environment: ["SID_WEIGHTS": " a.safetensors , b.safetensors,,\t"],
+                                     fileExists: { _ in false })
+        XCTAssertEqual(spaced.files, ["a.safetensors", "b.safetensors"])
+        XCTAssertNil(spaced.notice)
+        // Nothing but separators and spaces names no file: the default directory is looked at as when unset.
+        let blank = WeightsLocation(explicit: [], environment: ["SID_WEIGHTS": " , "], fileExists: { $0.hasSuffix("sony.safetensors") })
+        XCTAssertEqual(blank.files, ["weights/sid-sony.safetensors"])
+    }
 }

@@ -1,3 +1,4 @@
+import SIDModel
 import SIDNetwork
 import XCTest
 
@@ -21,9 +22,9 @@ final class BandPlanTests: XCTestCase {
                 XCTAssertTrue(span.columns.upperBound % 16 == 0 || span.columns.upperBound == width)
                 XCTAssertLessThanOrEqual(span.columns.count, maxWidth)
                 XCTAssertGreaterThanOrEqual(span.core.lowerBound - span.columns.lowerBound,
-                                            min(span.core.lowerBound, UNetArchitecture.tileMargin))
+                                            min(span.core.lowerBound, SIDArchitecture.tileMargin))
                 XCTAssertGreaterThanOrEqual(span.columns.upperBound - span.core.upperBound,
-                                            min(width - span.core.upperBound, UNetArchitecture.tileMargin))
+                                            min(width - span.core.upperBound, SIDArchitecture.tileMargin))
             }
             XCTAssertEqual(next, width)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SIDCheckpoint
 import SIDNetwork
 import SIDWeights
 import XCTest
@@ -21,7 +22,7 @@ final class CheckpointParityTests: XCTestCase {
             XCTAssertEqual(report.sourceFormat.rawValue, testCase.weights.contains("legacy") ? "pytorch-legacy" : "pytorch-zip")
 
             let file = try WeightsFile(path: output)
-            let architecture = try UNet.inferArchitecture(shapes: Dictionary(uniqueKeysWithValues: file.names.map { ($0, file.tensor($0)!.shape) }))
+            let architecture = try file.architecture()
             XCTAssertEqual(architecture, testCase.architecture)
             let model = try UNet(architecture: architecture) { name in file.tensor(name).map { ($0.shape, Array($0.values)) } }
             let result = try ParityFixtures.run(model, testCase, threads: 2)

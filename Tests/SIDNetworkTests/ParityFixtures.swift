@@ -1,4 +1,5 @@
 import Foundation
+import SIDModel
 import SIDNetwork
 import XCTest
 
@@ -12,7 +13,9 @@ struct ParityCase: Decodable {
     let height: Int
     let width_px: Int
 
-    var architecture: UNetArchitecture { UNetArchitecture(inChannels: in_channels, scale: scale, width: width) }
+    var architecture: SIDArchitecture {
+        SIDArchitecture(model: SIDModel(inputChannels: in_channels, outputChannels: 3 * scale * scale)!, width: width)
+    }
     var outputCount: Int { 3 * scale * scale * height * width_px }
 
     var input: [Float] { get throws { try ParityFixtures.floats("\(name).input.f32") } }

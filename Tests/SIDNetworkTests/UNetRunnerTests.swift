@@ -1,3 +1,4 @@
+import SIDModel
 @testable import SIDNetwork
 import XCTest
 
@@ -50,7 +51,7 @@ final class UNetRunnerTests: XCTestCase {
     /// Column bands with margins give the whole-image result; the image is ragged (not a multiple of 16)
     /// and cut into several bands, threads split the work.
     func testTiledInferenceEqualsWholeImageInference() throws {
-        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
+        let architecture = SIDArchitecture(model: .sony, width: 4)
         let model = SyntheticWeights.model(architecture)
         let height = 301, width = 517
         var state: UInt64 = 7
@@ -78,7 +79,7 @@ final class UNetRunnerTests: XCTestCase {
     /// (Winograd blocks mix a 6x6 input patch into every output of its 4x4 block, with contributions that
     /// cancel exactly only in exact arithmetic: beyond the radius, only rounding may change.)
     func testOutputDoesNotSeeBeyondTheReceptiveRadius() throws {
-        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
+        let architecture = SIDArchitecture(model: .sony, width: 4)
         let runner = UNetRunner(model: SyntheticWeights.model(architecture))
         let height = 16, width = 400
         for x0 in [100, 117, 130] {
@@ -96,7 +97,7 @@ final class UNetRunnerTests: XCTestCase {
                 (0..<2).flatMap { i in (0..<2).flatMap { j in (0..<3).map { c in out[((2 * 8 + i) * 2 * width + 2 * x0 + j) * 3 + c] } } }
             }
             let before = pixel(try output())
-            let far = x0 + UNetArchitecture.receptiveRadius + 1
+            let far = x0 + SIDArchitecture.receptiveRadius + 1
             for c in 0..<4 { for y in 0..<height { input[(c * height + y) * width + far] = 1 } }
             let afterFar = pixel(try output())
             XCTAssertLessThanOrEqual(zip(afterFar, before).map { abs($0 - $1) }.max()!, 1e-6,
@@ -109,7 +110,7 @@ final class UNetRunnerTests: XCTestCase {
     }
 
     func testBuffersAreAllocatedOnceAndReused() throws {
-        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: 4)
+        let architecture = SIDArchitecture(model: .sony, width: 4)
         let runner = UNetRunner(model: SyntheticWeights.model(architecture), maxBandWidth: 256)
         let input = [Float](repeating: 0.5, count: 4 * 250 * 270)
         var output = [Float](repeating: 0, count: 12 * 250 * 270)
@@ -134,7 +135,7 @@ final class UNetRunnerTests: XCTestCase {
 
     /// Rows are streamed: a twice-as-tall image needs no more buffer memory.
     func testMemoryGrowsWithWidthNotHeight() throws {
-        let model = SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4))
+        let model = SyntheticWeights.model(SIDArchitecture(model: .sony, width: 4))
         func bytes(height: Int, width: Int) throws -> Int {
             let runner = UNetRunner(model: model, maxBandWidth: 4096)
             let input = [Float](repeating: 0.3, count: 4 * height * width)
@@ -155,7 +156,7 @@ final class UNetRunnerTests: XCTestCase {
     }
 
     func testWrongInputSizeIsAnError() {
-        let runner = UNetRunner(model: SyntheticWeights.model(UNetArchitecture(inChannels: 4, scale: 2, width: 4)))
+        let runner = UNetRunner(model: SyntheticWeights.model(SIDArchitecture(model: .sony, width: 4)))
         var out = [Float](repeating: 0, count: 48)
         XCTAssertThrowsError(try [Float](repeating: 0, count: 5).withUnsafeBufferPointer { x in
             try out.withUnsafeMutableBufferPointer { try runner.run(input: x, height: 2, width: 2, output: .float($0.baseAddress!)) }

@@ -1,6 +1,7 @@
 import Logging
 import SIDEngine
 import SIDImage
+import SIDModel
 import SIDNetwork
 import SIDRaw
 @testable import SIDService
@@ -41,8 +42,8 @@ final class WorkerPoolTests: XCTestCase {
 
     /// With only the Fuji network loaded, a Bayer warm-up raw would have no model: the pool warms on X-Trans.
     func testAFujiOnlyRegistryWarmsUpAndServesXTrans() throws {
-        let fuji = SyntheticWeights.model(UNetArchitecture(inChannels: 9, scale: 3, width: 4))
-        let pool = WorkerPool(registry: ModelRegistry(networks: [ModelRegistry.fujiName: fuji]), workers: 1,
+        let fuji = SyntheticWeights.model(SIDArchitecture(model: .fuji, width: 4))
+        let pool = WorkerPool(registry: ModelRegistry(networks: [SIDModel.fuji.rawValue: fuji]), workers: 1,
                               threadsPerWorker: 1, maxPixels: 10_000_000, capacity: 1,
                               metrics: ServiceMetrics(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try pool.start()
@@ -53,7 +54,7 @@ final class WorkerPoolTests: XCTestCase {
         let raw = try SyntheticScene.fujiXTrans(seed: 2, width: 96, height: 96).makeDNG()
         let xTrans = EnhanceJob(raw: [UInt8](raw)[...], options: EnhanceOptions(ratio: .fixed(50)), queueTimeout: .seconds(60))
         XCTAssertEqual(pool.submit(xTrans), .accepted)
-        XCTAssertEqual(try XCTUnwrap(result(of: xTrans)).get().model, ModelRegistry.fujiName)
+        XCTAssertEqual(try XCTUnwrap(result(of: xTrans)).get().model, SIDModel.fuji.rawValue)
     }
 
     func testAcceptsOneJobPerIdleWorkerPlusTheQueueThenRefuses() throws {

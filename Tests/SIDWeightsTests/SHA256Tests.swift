@@ -1,5 +1,6 @@
 import Foundation
 import SIDWeights
+import WeightsTestSupport
 import XCTest
 
 final class SHA256Tests: XCTestCase {

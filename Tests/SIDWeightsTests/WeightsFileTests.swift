@@ -1,5 +1,8 @@
 import Foundation
+import SIDCheckpoint
+import SIDModel
 @testable import SIDWeights
+import WeightsTestSupport
 import XCTest
 
 final class WeightsFileTests: XCTestCase {
@@ -34,6 +37,18 @@ final class WeightsFileTests: XCTestCase {
             XCTAssertEqual(Array(view.values), tensor.values)
         }
         XCTAssertNil(file.tensor("conv2_1.weight"))
+        XCTAssertEqual(file.shapes, ["conv1_1.weight": [4, 2, 3, 3], "conv1_1.bias": [4], "scalar": []])
+        XCTAssertThrowsError(try file.architecture()) { XCTAssertTrue($0 is SIDArchitecture.Mismatch, "\($0)") }
+    }
+
+    func testTheArchitectureIsReadFromTheTensors() throws {
+        let expected = SIDArchitecture(model: .fuji, width: 1)
+        let tensors = expected.tensorShapes.map {
+            NamedTensor(name: $0.name, shape: $0.shape, values: .init(repeating: 0.5, count: $0.shape.reduce(1, *)))
+        }
+        let path = directory.path("fuji.safetensors")
+        try SafeTensorsWriter.write(tensors, metadata: [:], to: path)
+        XCTAssertEqual(try WeightsFile(path: path).architecture(), expected)
     }
 
     func testMisalignedTensorDataIsCopiedToAlignedMemory() throws {

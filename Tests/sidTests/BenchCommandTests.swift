@@ -81,7 +81,7 @@ final class BenchCommandTests: XCTestCase {
         let packed = try NPYArray(parsing: Data(contentsOf: URL(fileURLWithPath: path("packed.npy"))))
         let saved = try NPYArray(parsing: Data(contentsOf: URL(fileURLWithPath: path("out.npy"))))
         XCTAssertEqual(saved.shape, [1, 3, 64, 96])
-        XCTAssertEqual(saved, try reference(SyntheticWeights.model(.sony), packed))
+        XCTAssertEqual(saved, try reference(SyntheticWeights.model(.init(model: .sony)), packed))
         XCTAssertTrue(saved.values.contains { $0 < 0 || $0 > 1 }, "the saved output is the network's, before the clip")
 
         let table = try sid.run(["bench", "--input", "packed.npy", "--runs", "1", "--threads", "1"])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SIDEngine
+import SIDModel
 import SIDNetwork
 import SIDRaw
 import SIDService
@@ -48,8 +49,8 @@ final class ServiceHarness {
         registries.lock()
         defer { registries.unlock() }
         if let registry = registryByWidth[width] { return registry }
-        let architecture = UNetArchitecture(inChannels: 4, scale: 2, width: width)
-        let registry = ModelRegistry(networks: [ModelRegistry.sonyName: SyntheticWeights.model(architecture)])
+        let architecture = SIDArchitecture(model: .sony, width: width)
+        let registry = ModelRegistry(networks: [SIDModel.sony.rawValue: SyntheticWeights.model(architecture)])
         registryByWidth[width] = registry
         return registry
     }
