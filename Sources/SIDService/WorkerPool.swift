@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SIDEngine
 import SIDRaw
+import SIDSamples
 
 /// A bounded queue in front of long-lived worker threads, each owning one `Enhancer` (and so its network
 /// buffers) for its whole life. Connection threads submit complete requests and wait; workers never see a

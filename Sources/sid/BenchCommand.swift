@@ -4,6 +4,7 @@ import Foundation
 import SIDEngine
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SIDEngine
 import SIDNetwork
+import SIDSamples
 import SIDService
 
 struct ServeCommand: ParsableCommand {

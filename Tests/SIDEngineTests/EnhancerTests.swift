@@ -1,8 +1,10 @@
 import Foundation
+import SIDDecoderIsolation
 import SIDEngine
 import SIDImage
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import XCTest
 
 final class EnhancerTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import SIDEngine
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import XCTest
 
 final class ModelRegistryTests: XCTestCase {

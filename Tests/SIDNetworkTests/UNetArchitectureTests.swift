@@ -1,4 +1,5 @@
 import SIDNetwork
+import SIDSamples
 import XCTest
 
 final class UNetArchitectureTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Logging
+import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 @testable import SIDService

@@ -3,6 +3,7 @@ import SIDEngine
 import SIDImage
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 @testable import SIDService
 import XCTest
 

@@ -3,6 +3,7 @@ import Logging
 import SIDEngine
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import SIDService
 import XCTest
 
