@@ -1,19 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module map: system libraries first, then one library per concern, then the thin `sid` executable.
-//   SIDRaw      camera raw decoding (LibRaw), Bayer packing, DNG writing, baseline rendering
-//   SIDModel       what sid-sony and sid-fuji are: channels, scale, mosaic, tensor names and shapes
-//   SIDWeights     the service's weights loader: mapped safetensors, SHA-256
-//   SIDCheckpoint  offline `sid convert`: PyTorch pickle/zip and TensorFlow bundle readers, safetensors writer
-//   SIDNetwork  the SID U-Net forward pass: row streaming, buffer ownership (kernels in CKernels)
-//   SIDImage    PNG encoding and decoding (libpng)
-//   SIDEngine   raw bytes + options -> PNG: the pipeline both the CLI and the service call
-//   SIDHTTP     socket server and HTTP/1.1 protocol, no knowledge of SID
-//   SIDService  routes, worker pool, metrics: the `sid serve` application
 let package = Package(
     name: "sid",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sid", targets: ["sid"]),
     ],
@@ -30,7 +19,12 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
+        // Camera raw decoding with LibRaw, Bayer and X-Trans packing, exposure ratios, the LibRaw baseline rendering.
         .target(name: "SIDRaw", dependencies: ["CLibRaw"]),
+        // LibRaw in a limited child process per call, and the wire protocol between parent and helper.
+        .target(name: "SIDDecoderIsolation", dependencies: ["SIDRaw"]),
+        // Synthetic scenes, DNG writing and synthetic weights: inputs for `sid sample`, bench, warm-up and tests.
+        .target(name: "SIDSamples", dependencies: ["SIDRaw", "SIDModel", "SIDNetwork"]),
         // The one definition of the SID models: channels, pixel shuffle, mosaic, tensor names, shapes and sizes.
         .target(name: "SIDModel"),
         // Loads converted weights for the service: a memory-mapped safetensors file and its SHA-256.
@@ -43,38 +37,50 @@ let package = Package(
         // Its hot loops are compiled optimised in debug builds too, for the same reason.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "SIDImage", dependencies: ["CPNG"]),
-        .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDModel", "SIDWeights", "SIDNetwork", "SIDImage"]),
+        // Raw bytes + options -> PNG: one raw backend call (in-process or isolated), pack, network, encode.
+        .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDDecoderIsolation", "SIDModel", "SIDWeights", "SIDNetwork", "SIDImage"]),
         .target(name: "SIDHTTP", dependencies: [
             "COpenSSL",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SIDService", dependencies: [
-            "SIDEngine", "SIDHTTP", "SIDModel",
+            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "sid", dependencies: [
-            "SIDEngine", "SIDService", "SIDModel", "SIDCheckpoint",
+            "SIDEngine", "SIDService", "SIDModel", "SIDCheckpoint", "SIDRaw", "SIDDecoderIsolation", "SIDSamples",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw"]),
+        // A decoder helper that crashes, hangs, allocates or answers garbage on purpose (`--fault`), else serves as
+        // `sid decode-helper` does: the isolation tests' helper command. Test-only, never part of `sid`.
+        .executableTarget(name: "sid-faulty-decoder", dependencies: ["SIDDecoderIsolation"],
+                          path: "Tests/sid-faulty-decoder"),
+        // DNG fixtures, error assertions and child-process checks shared by the raw, isolation and engine tests.
+        .target(name: "SIDRawTestSupport", dependencies: ["SIDRaw", "SIDSamples"], path: "Tests/SIDRawTestSupport"),
+        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDRawTestSupport"]),
+        .testTarget(name: "SIDDecoderIsolationTests",
+                    dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDRawTestSupport", "sid-faulty-decoder"]),
+        .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDRawTestSupport"]),
+        .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDModel", "SIDWeights", "SIDCheckpoint", "SIDSamples"], exclude: ["Fixtures"]),
+        .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
+        .testTarget(name: "SIDEngineTests",
+                    dependencies: ["SIDEngine", "SIDModel", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDRawTestSupport",
+                                   "sid-faulty-decoder"]),
+        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage"]),
         .testTarget(name: "SIDModelTests", dependencies: ["SIDModel"]),
         // Fixtures (checkpoints written by real torch.save), scratch directories and seeded values for the two below.
         .target(name: "WeightsTestSupport", dependencies: ["SIDWeights"], path: "Tests/WeightsTestSupport", exclude: ["Fixtures"]),
         // Writes its files with SIDCheckpoint's safetensors writer: only the tests link the converter.
         .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights", "SIDModel", "SIDCheckpoint", "WeightsTestSupport"]),
         .testTarget(name: "SIDCheckpointTests", dependencies: ["SIDCheckpoint", "SIDModel", "SIDWeights", "WeightsTestSupport"]),
-        .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDModel", "SIDWeights", "SIDCheckpoint"], exclude: ["Fixtures"]),
-        .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
-        .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine", "SIDModel"]),
-        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDImage"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
-        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage"]),
+        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDSamples", "sid-faulty-decoder"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,7 +5,8 @@ import SIDModel
 import SIDNetwork
 import SIDRaw
 
-/// Raw bytes in, PNG out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode.
+/// Raw bytes in, PNG out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode; or, for the
+/// baseline model, one LibRaw rendering, then encode. Either way LibRaw runs once per request (`RawBackend`).
 ///
 /// One per worker. It keeps a network runner per model and the output image buffers, so after the
 /// first image of the largest size nothing big is allocated again. Not thread-safe.
@@ -14,7 +15,7 @@ public final class Enhancer {
     public let threads: Int
     /// Where LibRaw runs.
     public let decoding: DecodingStrategy
-    private let decoder: RawDecoder
+    private let backend: any RawBackend
     private let encoder: PNGEncoder
     private var runners: [String: UNetRunner] = [:]
     private var rgb8: [UInt8] = []
@@ -30,7 +31,7 @@ public final class Enhancer {
         self.threads = threads
         self.encoder = PNGEncoder(threads: threads)
         self.decoding = decoding
-        self.decoder = RawDecoder(maxPixels: maxPixels)
+        self.backend = decoding.backend(maxPixels: maxPixels)
     }
 
     /// Bytes held by the networks' buffers.
@@ -41,40 +42,23 @@ public final class Enhancer {
         try options.validate()
         var timings = StageTimings()
         var warnings: [String] = []
-
-        let raw: RawImage = try measure(&timings.decode) {
-            do {
-                switch decoding {
-                case .inProcess: return try decoder.decode(bytes)
-                case let .isolated(isolation):
-                    return try IsolatedRawDecoder(isolation: isolation, maxPixels: decoder.maxPixels).decode(bytes)
-                }
-            } catch let error as RawDecodingError {
-                throw EngineError(error)
-            }
-        }
-        let model = try registry.choose(options.model, for: raw)
-        if model == SIDModel.baselineName && options.model == nil {
-            warnings.append("no SID weights are loaded: this image comes from the baseline pipeline")
-        }
-        let ratio = options.ratio.value(for: raw)
-        if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
-
+        let model: String, ratio: Float
         let width: Int, height: Int
-        if model == SIDModel.baselineName {
-            let image = try measure(&timings.forward) {
-                do {
-                    switch decoding {
-                    case .inProcess:
-                        return try BaselineRenderer(maxPixels: decoder.maxPixels).render(bytes, ratio: ratio)
-                    case let .isolated(isolation):
-                        return try IsolatedRawDecoder(isolation: isolation, maxPixels: decoder.maxPixels)
-                            .render(bytes, ratio: ratio)
-                    }
-                } catch let error as RawDecodingError {
-                    throw EngineError(error)
-                }
+        if Self.usesBaseline(options.model, registry) {
+            model = SIDModel.baselineName
+            if options.model == nil {
+                warnings.append("no SID weights are loaded: this image comes from the baseline pipeline")
             }
+            // One backend call decodes, estimates an `auto` ratio and renders; what LibRaw's processing took is
+            // the baseline's forward stage, the rest (spawn, transfer, unpack) its decode.
+            let start = DispatchTime.now().uptimeNanoseconds
+            let rendering = try engineErrors { try backend.renderBaseline(bytes, ratio: options.ratio) }
+            let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let rendered = min(rendering.renderSeconds, total)
+            timings.forward += rendered
+            timings.decode += total - rendered
+            ratio = rendering.ratio
+            let image = rendering.image
             width = image.width
             height = image.height
             try fill(count: image.pixels.count, bits: options.bits) { rgb8, rgb16 in
@@ -87,6 +71,9 @@ public final class Enhancer {
                 }
             }
         } else {
+            let raw: RawImage = try measure(&timings.decode) { try engineErrors { try backend.decode(bytes) } }
+            model = try registry.choose(options.model, for: raw)
+            ratio = options.ratio.value(for: raw)
             guard let network = registry.networks[model] else { throw EngineError.modelUnavailable("model '\(model)' is not loaded") }
             let packed: PackedImage = measure(&timings.pack) {
                 switch raw.mosaic {
@@ -112,6 +99,7 @@ public final class Enhancer {
                 }
             }
         }
+        if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
 
         let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", Self.format(ratio))]
         let png: Data = try measure(&timings.encode) {
@@ -171,6 +159,21 @@ public final class Enhancer {
         } else {
             if rgb8.count < count { rgb8 = [UInt8](repeating: 0, count: count) }
             try rgb8.withUnsafeMutableBufferPointer { try body($0.baseAddress!, nil) }
+        }
+    }
+
+    /// Whether a request for `requested` goes to the baseline: asked for by name, or no SID network is loaded
+    /// (as `ModelRegistry.choose` decides, which needs no decoded raw for either case).
+    static func usesBaseline(_ requested: String?, _ registry: ModelRegistry) -> Bool {
+        requested == SIDModel.baselineName || (requested == nil && registry.networks.isEmpty)
+    }
+
+    /// Runs a backend call, its `RawDecodingError`s as the engine's.
+    private func engineErrors<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let error as RawDecodingError {
+            throw EngineError(error)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 
@@ -173,8 +174,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         try require(decoderTimeout > .zero, "--decoder-timeout", "more than 0 seconds", decoderTimeout)
         if let decoderMemoryMegabytes {
             // Below about 256 MiB the helper cannot even start: the executable and its libraries reserve that much.
-            try require((256 ... 1 << 20).contains(decoderMemoryMegabytes), "--decoder-memory-mb", "256 to 1048576",
-                        decoderMemoryMegabytes)
+            // 0 sets no limit, for sanitizer runs (`DecoderIsolation.memoryLimitBytes`).
+            try require(decoderMemoryMegabytes == 0 || (256 ... 1 << 20).contains(decoderMemoryMegabytes),
+                        "--decoder-memory-mb", "256 to 1048576, or 0 for none (sanitizer runs only)", decoderMemoryMegabytes)
         }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError.incompleteTLS

@@ -3,6 +3,7 @@ import Logging
 import SIDEngine
 import SIDModel
 import SIDRaw
+import SIDSamples
 
 /// A bounded queue in front of long-lived worker threads, each owning one `Enhancer` (and so its network
 /// buffers) for its whole life. Connection threads submit complete requests and wait; workers never see a

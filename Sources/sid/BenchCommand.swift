@@ -5,6 +5,7 @@ import SIDEngine
 import SIDModel
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 
@@ -53,7 +54,8 @@ struct EnhanceCommand: ParsableCommand {
         case .inProcess?:
             decoding = .inProcess
         case .isolated?, nil:
-            let memory = DecoderIsolation.defaultMemoryLimit(maxPixels: maxPixels, maxInputBytes: bytes.count)
+            let memory = DecoderIsolation.memoryLimitSetting()
+                ?? DecoderIsolation.defaultMemoryLimit(maxPixels: maxPixels, maxInputBytes: bytes.count)
             decoding = .isolated(.sidHelper(memoryLimitBytes: memory, timeout: .seconds(Self.decoderTimeoutSeconds)))
         }
         let enhancer = Enhancer(registry: registry, threads: engine.threads,

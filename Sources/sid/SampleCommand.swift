@@ -1,5 +1,6 @@
 import ArgumentParser
 import SIDRaw
+import SIDSamples
 
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import Logging
 import SIDEngine
 import SIDModel
 import SIDNetwork
+import SIDSamples
 import SIDService
 
 struct ServeCommand: ParsableCommand {

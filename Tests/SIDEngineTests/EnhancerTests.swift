@@ -1,9 +1,11 @@
 import Foundation
+import SIDDecoderIsolation
 import SIDEngine
 import SIDImage
 import SIDModel
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import XCTest
 
 final class EnhancerTests: XCTestCase {

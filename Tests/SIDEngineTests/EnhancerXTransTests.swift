@@ -4,6 +4,7 @@ import SIDImage
 import SIDModel
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import XCTest
 
 /// The Fuji X-Trans path through the engine: decode, 9-channel packing, the 3x network, the PNG.

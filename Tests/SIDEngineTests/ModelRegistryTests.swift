@@ -3,6 +3,7 @@ import SIDEngine
 import SIDModel
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import XCTest
 
 final class ModelRegistryTests: XCTestCase {

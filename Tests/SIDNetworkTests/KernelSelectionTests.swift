@@ -1,4 +1,5 @@
 @testable import SIDNetwork
+import SIDSamples
 import XCTest
 
 final class KernelSelectionTests: XCTestCase {

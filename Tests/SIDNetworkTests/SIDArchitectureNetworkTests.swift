@@ -1,5 +1,6 @@
 import SIDModel
 import SIDNetwork
+import SIDSamples
 import XCTest
 
 final class SIDArchitectureNetworkTests: XCTestCase {

@@ -1,5 +1,6 @@
 import SIDModel
 @testable import SIDNetwork
+import SIDSamples
 import XCTest
 
 final class UNetRunnerTests: XCTestCase {

@@ -1,5 +1,7 @@
 import Foundation
 @testable import SIDRaw
+import SIDRawTestSupport
+@testable import SIDSamples
 import XCTest
 
 final class BaselineRendererTests: XCTestCase {
@@ -11,7 +13,7 @@ final class BaselineRendererTests: XCTestCase {
 
     func testRendersASampleAtFullSize() throws {
         let dng = try SyntheticScene(width: 160, height: 120).makeDNG()
-        let image = try BaselineRenderer().render(dng, ratio: 50)
+        let image = try BaselineRenderer().render(dng, ratio: .fixed(50)).image
         XCTAssertEqual(image.width, 160)
         XCTAssertEqual(image.height, 120)
         XCTAssertEqual(image.pixels.count, 160 * 120 * 3)
@@ -22,8 +24,8 @@ final class BaselineRendererTests: XCTestCase {
 
     func testAHigherRatioIsBrighter() throws {
         let dng = try SyntheticScene(width: 128, height: 96).makeDNG()
-        let dim = meanRGB(try BaselineRenderer().render(dng, ratio: 10))
-        let bright = meanRGB(try BaselineRenderer().render(dng, ratio: 100))
+        let dim = meanRGB(try BaselineRenderer().render(dng, ratio: .fixed(10)).image)
+        let bright = meanRGB(try BaselineRenderer().render(dng, ratio: .fixed(100)).image)
         for channel in 0 ..< 3 {
             XCTAssertGreaterThan(bright[channel], dim[channel] * 1.5, "channel \(channel)")
         }
@@ -45,7 +47,7 @@ final class BaselineRendererTests: XCTestCase {
             let dng = try DNGWriter.write(
                 width: width, height: height, cfa: .rggb, blackLevels: [black, black, black, black],
                 whiteLevel: white, pixels: pixels, make: make, model: model, exposureTime: 0.1, iso: 100)
-            let rgb = meanRGB(try BaselineRenderer().render(dng, ratio: 4))
+            let rgb = meanRGB(try BaselineRenderer().render(dng, ratio: .fixed(4)).image)
             let grey = rgb.reduce(0, +) / 3
             for channel in 0 ..< 3 {
                 XCTAssertEqual(rgb[channel], grey, accuracy: grey * 0.03, "\(model) channel \(channel): \(rgb)")
@@ -57,15 +59,15 @@ final class BaselineRendererTests: XCTestCase {
 
     func testRefusesWhatTheDecoderRefuses() throws {
         let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 64))
-        assertRawDecodingError(try BaselineRenderer().render(png, ratio: 10)) { error in
+        assertRawDecodingError(try BaselineRenderer().render(png, ratio: .fixed(10)).image) { error in
             XCTAssertEqual(error.httpStatusHint, 415)
         }
         let dng = try Fixtures.dng(width: 40, height: 40)
-        assertRawDecodingError(try BaselineRenderer(maxPixels: 100).render(dng, ratio: 10)) { error in
+        assertRawDecodingError(try BaselineRenderer(maxPixels: 100).render(dng, ratio: .fixed(10)).image) { error in
             XCTAssertEqual(error, .tooManyPixels(width: 40, height: 40, limit: 100))
         }
         for ratio: Float in [0, -1, .nan, .infinity, 1001] {
-            XCTAssertThrowsError(try BaselineRenderer().render(dng, ratio: ratio)) { error in
+            XCTAssertThrowsError(try BaselineRenderer().render(dng, ratio: .fixed(ratio)).image) { error in
                 XCTAssertTrue(error is ExposureRatioError, "\(error)")
             }
         }
@@ -75,7 +77,7 @@ final class BaselineRendererTests: XCTestCase {
         // Under 512 pixels a side LibRaw 0.20 cannot run Markesteijn, so VNG demosaics; from 512 on, Markesteijn.
         for (width, height) in [(96, 90), (516, 512)] {
             let dng = try SyntheticScene.fujiXTrans(width: width, height: height).makeDNG()
-            let image = try BaselineRenderer().render(dng, ratio: 50)
+            let image = try BaselineRenderer().render(dng, ratio: .fixed(50)).image
             XCTAssertEqual([image.width, image.height], [width, height])
             XCTAssertEqual(image.pixels.count, width * height * 3)
             let mean = meanRGB(image).reduce(0, +) / 3
@@ -104,12 +106,24 @@ final class BaselineRendererTests: XCTestCase {
             }
             let dng = try Fixtures.xTransDNG(width: width, height: height, blackLevel: fileBlack, whiteLevel: white,
                                              pixels: pixels, make: make, model: model)
-            let rgb = meanRGB(try BaselineRenderer().render(dng, ratio: 4))
+            let rgb = meanRGB(try BaselineRenderer().render(dng, ratio: .fixed(4)).image)
             let grey = rgb.reduce(0, +) / 3
             for channel in 0 ..< 3 {
                 XCTAssertEqual(rgb[channel], grey, accuracy: grey * 0.03, "\(model) channel \(channel): \(rgb)")
             }
             XCTAssertEqual(grey / 65535, 0.537, accuracy: 0.03, "\(model)")
         }
+    }
+
+    /// `auto` is estimated from the mosaic the rendering itself unpacked: the same ratio a separate decode gives.
+    func testAutoIsEstimatedFromTheRenderingsOwnDecode() throws {
+        let dng = try SyntheticScene(seed: 4, width: 96, height: 64).makeDNG()
+        let raw = try RawDecoder().decode(dng)
+        let rendering = try BaselineRenderer().render(dng, ratio: .auto)
+        XCTAssertEqual(rendering.ratio, ExposureRatio.estimate(for: raw))
+        XCTAssertEqual(rendering.metadata, raw.metadata)
+        XCTAssertEqual(rendering.mosaic, raw.mosaic)
+        XCTAssertEqual(rendering.image.pixels, try BaselineRenderer().render(dng, ratio: .fixed(rendering.ratio)).image.pixels)
+        XCTAssertGreaterThanOrEqual(rendering.renderSeconds, 0)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import SIDRaw
+import SIDRawTestSupport
 import XCTest
 
 final class BayerPackerTests: XCTestCase {

@@ -1,4 +1,5 @@
 @testable import SIDRaw
+import SIDSamples
 import XCTest
 
 final class ExposureRatioTests: XCTestCase {

@@ -1,5 +1,7 @@
 import Foundation
 @testable import SIDRaw
+import SIDRawTestSupport
+import SIDSamples
 import XCTest
 
 final class XTransPackerTests: XCTestCase {

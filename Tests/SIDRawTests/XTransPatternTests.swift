@@ -1,4 +1,5 @@
 @testable import SIDRaw
+import SIDRawTestSupport
 import XCTest
 
 final class XTransPatternTests: XCTestCase {

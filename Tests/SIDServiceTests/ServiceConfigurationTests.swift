@@ -1,4 +1,5 @@
 import Logging
+import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 @testable import SIDService
@@ -67,6 +68,8 @@ final class ServiceConfigurationTests: XCTestCase {
         }
         configuration.decoderMemoryMegabytes = 100
         XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("--decoder-memory-mb")) }
+        configuration.decoderMemoryMegabytes = 0  // no limit: sanitizer runs (scripts/sanitizers.sh)
+        XCTAssertNoThrow(try configuration.validate())
         configuration.decoderMemoryMegabytes = nil
         configuration.decoderTimeout = .zero
         XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("--decoder-timeout")) }

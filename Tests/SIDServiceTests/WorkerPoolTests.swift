@@ -4,6 +4,7 @@ import SIDImage
 import SIDModel
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 @testable import SIDService
 import XCTest
 

@@ -2,6 +2,7 @@ import Foundation
 @testable import sid
 import SIDEngine
 import SIDNetwork
+import SIDSamples
 import XCTest
 
 /// `sid bench` in both modes: the synthetic scene through the whole path, and `--input` packed planes

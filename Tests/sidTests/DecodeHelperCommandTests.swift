@@ -43,7 +43,7 @@ final class DecodeHelperCommandTests: XCTestCase {
         XCTAssertEqual(left, [], "the helper wrote files: \(left)")
     }
 
-    func testTheHelperRefusesARequestItCannotReadAndUnknownFaults() throws {
+    func testTheHelperRefusesARequestItCannotReadAndHasNoFaultHook() throws {
         let empty = Process()
         empty.executableURL = CommandRunner.binary
         empty.arguments = ["decode-helper"]
@@ -55,9 +55,21 @@ final class DecodeHelperCommandTests: XCTestCase {
         empty.waitUntilExit()
         XCTAssertEqual(empty.terminationStatus, 2, "no request header on stdin")
         XCTAssertEqual(answer, Data())
-        let bad = try sid.run(["decode-helper", "--fault", "explode"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--fault must be one of crash, hang, allocate, garbage"), bad.stderr)
+        // Misbehaving on purpose is the test-only `sid-faulty-decoder`'s job, not something `sid` ships.
+        let hook = try sid.run(["decode-helper", "--fault", "crash"])
+        XCTAssertNotEqual(hook.status, 0)
+        XCTAssertTrue(hook.stderr.contains("--fault"), hook.stderr)
+        let faulty = Process()
+        faulty.executableURL = CommandRunner.binary.deletingLastPathComponent().appendingPathComponent("sid-faulty-decoder")
+        faulty.arguments = ["--fault", "explode"]
+        faulty.standardInput = FileHandle.nullDevice
+        let errors = Pipe()
+        faulty.standardError = errors
+        try faulty.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        faulty.waitUntilExit()
+        XCTAssertNotEqual(faulty.terminationStatus, 0)
+        XCTAssertTrue(message.contains("--fault must be one of crash, hang, allocate, garbage"), message)
         XCTAssertFalse(try sid.run(["enhance", "x.dng", "--ratio", "1", "--decoder", "elsewhere"]).stderr.isEmpty)
     }
 

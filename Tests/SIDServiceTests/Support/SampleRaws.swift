@@ -1,5 +1,6 @@
 import Foundation
 import SIDRaw
+import SIDSamples
 
 /// Synthetic raws written once per test process, as files curl can upload.
 enum SampleRaws {

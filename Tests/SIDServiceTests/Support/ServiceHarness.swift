@@ -4,6 +4,7 @@ import SIDEngine
 import SIDModel
 import SIDNetwork
 import SIDRaw
+import SIDSamples
 import SIDService
 import XCTest
 
