@@ -10,7 +10,7 @@ import SIDRaw
 public struct ServiceConfiguration: Sendable, Equatable {
     public var host = "0.0.0.0"
     public var port = 8080
-    /// Explicit weight files; empty means SID_WEIGHTS, then weights/*.safetensors (see `WeightsLocation`).
+    /// Weight files from --weights or SID_WEIGHTS; empty means weights/*.safetensors (see `WeightsLocation`).
     public var weights: [String] = []
     /// Random full-width U-Net weights instead of a file: for benchmarks only, the images are meaningless.
     public var syntheticWeights = false
@@ -111,6 +111,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
             return Self.duration(seconds: number)
         }
         if let text = value("SID_HOST") { host = text }
+        // "a, b" names two files: the spaces around the commas are not part of the paths.
+        if let text = value("SID_WEIGHTS") {
+            weights = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let number = try integer("SID_PORT") { port = number }
         if let text = value("SID_SYNTHETIC_WEIGHTS") {
             switch text.lowercased() {
