@@ -7,7 +7,8 @@ import PackageDescription
 //   SIDNetwork  the SID U-Net forward pass: row streaming, buffer ownership (kernels in CKernels)
 //   SIDImage    PNG encoding and decoding (libpng)
 //   SIDEngine   raw bytes + options -> PNG: the pipeline both the CLI and the service call
-//   SIDHTTP     socket server and HTTP/1.1 protocol, no knowledge of SID
+//   SIDSockets  listening and connected sockets, deadlines and TLS, no knowledge of HTTP
+//   SIDHTTP     HTTP/1.1 server: parsing, messages, the per-connection request loop, no knowledge of SID
 //   SIDService  routes, worker pool, metrics: the `sid serve` application
 let package = Package(
     name: "sid",
@@ -37,11 +38,15 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "SIDImage", dependencies: ["CPNG"]),
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDWeights", "SIDNetwork", "SIDImage"]),
+        // Sockets and TLS, no HTTP: listening, accepting, reading and writing with deadlines, lingering close.
+        .target(name: "SIDSockets", dependencies: ["COpenSSL"]),
+        // HTTP/1.1 server: request parsing, messages, multipart forms, the server that owns each connection's loop.
         .target(name: "SIDHTTP", dependencies: [
-            "COpenSSL",
+            "SIDSockets",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The `sid serve` application: routes, enhancement requests, worker pool, metrics, start-up and shutdown.
         .target(name: "SIDService", dependencies: [
             "SIDEngine", "SIDHTTP",
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -59,8 +64,8 @@ let package = Package(
         .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDWeights"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
         .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine"]),
-        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDNetwork", "SIDRaw", "SIDImage"]),
+        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP", "SIDSockets"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDHTTP", "SIDSockets", "SIDEngine", "SIDNetwork", "SIDRaw", "SIDImage"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
         .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage"]),
     ],

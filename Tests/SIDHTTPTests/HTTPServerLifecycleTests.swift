@@ -1,5 +1,6 @@
 import Foundation
 import SIDHTTP
+import SIDSockets
 import XCTest
 
 /// Start, drain and stop.
@@ -27,7 +28,6 @@ final class HTTPServerLifecycleTests: ServerTestCase {
 
     func testIPv6Loopback() throws {
         var configuration = HTTPServer.Configuration(host: "::1", port: 0)
-        configuration.observer = nil
         let server = HTTPServer(configuration: configuration, handler: handler)
         do {
             try server.start()

@@ -28,7 +28,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The address a connected or bound socket has on the given side.
-    static func of(socket fileDescriptor: Int32, peer: Bool) -> SocketAddress? {
+    public static func of(socket fileDescriptor: Int32, peer: Bool) -> SocketAddress? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let status = withUnsafeMutablePointer(to: &storage) { pointer in

@@ -1,5 +1,5 @@
 /// A connected byte stream with deadlines: a plain TCP socket or a TLS session over one.
-protocol ByteStream: AnyObject {
+public protocol ByteStream: AnyObject {
     /// The underlying socket, for readiness checks and for closing.
     var fileDescriptor: Int32 { get }
 
@@ -14,4 +14,21 @@ protocol ByteStream: AnyObject {
 
     /// Ends the sending direction politely (TLS close_notify, TCP FIN) before the socket is handed off for closing.
     func finishSending()
+}
+
+/// Why reading from or writing to a connection stopped.
+public enum ByteStreamError: Error, Equatable, CustomStringConvertible {
+    case timedOut
+    case connectionReset
+    case ioFailed(operation: String, errno: Int32)
+    case tls(String)
+
+    public var description: String {
+        switch self {
+        case .timedOut: return "the peer did not send or accept data in time"
+        case .connectionReset: return "the peer reset the connection"
+        case let .ioFailed(operation, code): return "\(operation) failed: \(SocketError.reason(code))"
+        case let .tls(reason): return "TLS failed: \(reason)"
+        }
+    }
 }

@@ -1,13 +1,13 @@
 import Glibc
 
 /// A non-blocking TCP listening socket bound to one address.
-final class ListeningSocket {
-    let fileDescriptor: Int32
+public final class ListeningSocket {
+    public let fileDescriptor: Int32
     /// The address actually bound (with the kernel-chosen port when 0 was asked for).
-    let boundAddress: SocketAddress
+    public let boundAddress: SocketAddress
 
     /// Binds `host:port` (numeric address or name; "::" listens on IPv6 and IPv4) and starts listening.
-    init(host: String, port: Int, backlog: Int32) throws {
+    public init(host: String, port: Int, backlog: Int32) throws {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -48,14 +48,14 @@ final class ListeningSocket {
     }
 
     /// The outcome of one non-blocking accept.
-    enum AcceptResult {
+    public enum AcceptResult {
         case connection(fileDescriptor: Int32, remote: SocketAddress)
         case wouldBlock
         case failed(errno: Int32)
     }
 
     /// Accepts one pending connection as a non-blocking, close-on-exec socket.
-    func accept() -> AcceptResult {
+    public func accept() -> AcceptResult {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         while true {
@@ -83,7 +83,7 @@ final class ListeningSocket {
         }
     }
 
-    func close() {
+    public func close() {
         Glibc.close(fileDescriptor)
     }
 }

@@ -2,14 +2,14 @@ import COpenSSL
 import Glibc
 
 /// A ByteStream that runs a TLS server session over a non-blocking TCP socket.
-final class TLSStream: ByteStream {
-    let fileDescriptor: Int32
+public final class TLSStream: ByteStream {
+    public let fileDescriptor: Int32
     private let session: OpaquePointer
     // Keeps the SSL_CTX alive as long as the session.
     private let context: TLSContext
 
     /// Creates the session and completes the handshake before `deadline`.
-    init(fileDescriptor: Int32, context: TLSContext, handshakeDeadline: Deadline) throws {
+    public init(fileDescriptor: Int32, context: TLSContext, handshakeDeadline: Deadline) throws {
         guard let session = SSL_new(context.context) else {
             throw ByteStreamError.tls("SSL_new failed: \(TLSContext.drainErrors())")
         }
@@ -26,18 +26,18 @@ final class TLSStream: ByteStream {
         SSL_free(session)
     }
 
-    func waitUntilReadable(until deadline: Deadline, interruptFD: Int32) -> SocketIO.Readiness {
+    public func waitUntilReadable(until deadline: Deadline, interruptFD: Int32) -> SocketIO.Readiness {
         if SSL_has_pending(session) == 1 { return .ready }
         return SocketIO.wait(for: Int16(POLLIN), on: fileDescriptor, until: deadline, interruptFD: interruptFD)
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         let count = Int32(clamping: buffer.count)
         return Int(try perform(until: deadline, endOfStreamResult: 0) { SSL_read($0, base, count) })
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer, stallTimeout: Duration) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer, stallTimeout: Duration) throws {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -47,7 +47,7 @@ final class TLSStream: ByteStream {
         }
     }
 
-    func finishSending() {
+    public func finishSending() {
         // One non-blocking attempt: close_notify is a courtesy, the socket is closed either way.
         ERR_clear_error()
         _ = SSL_shutdown(session)

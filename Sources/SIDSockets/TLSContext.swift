@@ -1,11 +1,11 @@
 import COpenSSL
 
 /// An OpenSSL server context loaded from a PEM certificate chain and private key.
-final class TLSContext: @unchecked Sendable {
+public final class TLSContext: @unchecked Sendable {
     // SSL_CTX is reference counted and safe to share between threads once configured.
     let context: OpaquePointer
 
-    init(certificateChainPath: String, privateKeyPath: String) throws {
+    public init(certificateChainPath: String, privateKeyPath: String) throws {
         guard let method = TLS_server_method(), let context = SSL_CTX_new(method) else {
             throw SocketError.tlsSetup("SSL_CTX_new failed: \(Self.drainErrors())")
         }
@@ -36,7 +36,7 @@ final class TLSContext: @unchecked Sendable {
     private static let ignoreUnexpectedEOF: UInt64 = 1 << 7
 
     /// Empties this thread's OpenSSL error queue into one readable line.
-    static func drainErrors() -> String {
+    public static func drainErrors() -> String {
         var messages: [String] = []
         while true {
             let code = ERR_get_error()

@@ -1,22 +1,22 @@
 import Dispatch
 
 /// A point on the monotonic clock by which an I/O operation must finish.
-struct Deadline: Comparable, Sendable {
-    let uptimeNanoseconds: UInt64
+public struct Deadline: Comparable, Sendable {
+    public let uptimeNanoseconds: UInt64
 
-    static var now: Deadline { Deadline(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds) }
-    static let distantFuture = Deadline(uptimeNanoseconds: .max)
+    public static var now: Deadline { Deadline(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds) }
+    public static let distantFuture = Deadline(uptimeNanoseconds: .max)
 
-    static func after(_ duration: Duration) -> Deadline {
+    public static func after(_ duration: Duration) -> Deadline {
         let base = DispatchTime.now().uptimeNanoseconds
         let (sum, overflow) = base.addingReportingOverflow(duration.clampedNanoseconds)
         return Deadline(uptimeNanoseconds: overflow ? .max : sum)
     }
 
-    var hasPassed: Bool { self != .distantFuture && DispatchTime.now().uptimeNanoseconds >= uptimeNanoseconds }
+    public var hasPassed: Bool { self != .distantFuture && DispatchTime.now().uptimeNanoseconds >= uptimeNanoseconds }
 
     /// Milliseconds left, rounded up, in the form poll(2) takes: -1 waits forever, 0 means already due.
-    var pollTimeout: Int32 {
+    public var pollTimeout: Int32 {
         if self == .distantFuture { return -1 }
         let now = DispatchTime.now().uptimeNanoseconds
         guard uptimeNanoseconds > now else { return 0 }
@@ -24,12 +24,12 @@ struct Deadline: Comparable, Sendable {
         return Int32(min(milliseconds, UInt64(Int32.max)))
     }
 
-    static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.uptimeNanoseconds < rhs.uptimeNanoseconds }
+    public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.uptimeNanoseconds < rhs.uptimeNanoseconds }
 }
 
 extension Duration {
     /// Whole nanoseconds, with negative durations read as zero and huge ones saturated.
-    var clampedNanoseconds: UInt64 {
+    public var clampedNanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
@@ -40,7 +40,7 @@ extension Duration {
     }
 
     /// The duration as seconds in a Double, for logs and JSON.
-    var seconds: Double {
+    public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

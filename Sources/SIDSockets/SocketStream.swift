@@ -1,18 +1,18 @@
 import Glibc
 
 /// A ByteStream over a non-blocking TCP socket.
-final class SocketStream: ByteStream {
-    let fileDescriptor: Int32
+public final class SocketStream: ByteStream {
+    public let fileDescriptor: Int32
 
-    init(fileDescriptor: Int32) {
+    public init(fileDescriptor: Int32) {
         self.fileDescriptor = fileDescriptor
     }
 
-    func waitUntilReadable(until deadline: Deadline, interruptFD: Int32) -> SocketIO.Readiness {
+    public func waitUntilReadable(until deadline: Deadline, interruptFD: Int32) -> SocketIO.Readiness {
         SocketIO.wait(for: Int16(POLLIN), on: fileDescriptor, until: deadline, interruptFD: interruptFD)
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         while true {
             let received = recv(fileDescriptor, base, buffer.count, 0)
@@ -26,7 +26,7 @@ final class SocketStream: ByteStream {
         }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer, stallTimeout: Duration) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer, stallTimeout: Duration) throws {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -45,7 +45,7 @@ final class SocketStream: ByteStream {
         }
     }
 
-    func finishSending() {
+    public func finishSending() {
         shutdown(fileDescriptor, Int32(SHUT_WR))
     }
 }

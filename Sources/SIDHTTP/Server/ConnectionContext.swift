@@ -1,4 +1,5 @@
 import Foundation
+import SIDSockets
 
 /// What a handler can learn about the connection its request came on, from any thread.
 public final class ConnectionContext: @unchecked Sendable {
@@ -13,7 +14,9 @@ public final class ConnectionContext: @unchecked Sendable {
     private let lock = NSLock()
     private var fileDescriptor: Int32
 
-    init(fileDescriptor: Int32, remoteAddress: SocketAddress, isSecure: Bool, connectionID: UInt64) {
+    /// Creates the context of an accepted socket (the server does this; a handler's tests may pass -1, a
+    /// connection that reads as already closed).
+    public init(fileDescriptor: Int32, remoteAddress: SocketAddress, isSecure: Bool = false, connectionID: UInt64 = 0) {
         self.fileDescriptor = fileDescriptor
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure

@@ -1,4 +1,5 @@
 import HTTPTypes
+import SIDSockets
 
 /// A complete request as handed to an `HTTPHandler`.
 public struct HTTPRequestMessage: Sendable {

@@ -1,6 +1,6 @@
 import Glibc
 
-/// Why the server could not set up its listening socket or TLS.
+/// Why a listening socket, a system call or TLS could not be set up.
 public enum SocketError: Error, Equatable, CustomStringConvertible {
     case addressResolution(host: String, reason: String)
     case bindFailed(address: String, errno: Int32)
@@ -26,5 +26,5 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+    public static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
