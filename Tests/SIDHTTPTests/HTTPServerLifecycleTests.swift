@@ -27,7 +27,7 @@ final class HTTPServerLifecycleTests: ServerTestCase {
     }
 
     func testIPv6Loopback() throws {
-        var configuration = HTTPServer.Configuration(host: "::1", port: 0)
+        let configuration = HTTPServer.Configuration(host: "::1", port: 0)
         let server = HTTPServer(configuration: configuration, handler: handler)
         do {
             try server.start()
