@@ -33,7 +33,6 @@ public final class EnhanceService: @unchecked Sendable {
             bodyTotalTimeout: configuration.bodyTimeout, keepAliveIdleTimeout: configuration.keepAliveTimeout,
             tls: tls, logger: logger)
         server = HTTPServer(configuration: serverConfiguration, handler: handler)
-        state.attach(server)
     }
 
     /// Binds and starts answering: probes and metrics at once, enhancements once `load` has finished.

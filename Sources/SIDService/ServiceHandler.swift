@@ -100,7 +100,7 @@ struct ServiceHandler: HTTPHandler {
             case .draining: throw ServiceError.draining
             }
         case .metrics?:
-            metrics.setInFlight(state.inFlightRequests)
+            metrics.setInFlight(connection.serverRequestsInFlight)
             metrics.setQueueDepth(state.pool?.queueDepth ?? 0)
             var fields = HTTPFields()
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -71,6 +71,20 @@ final class ServiceHandlerTests: XCTestCase {
         XCTAssertEqual(values["sid_http_requests_total{route=\"/healthz\",status=\"200\"}"], 1)
     }
 
+    func testMetricsReadTheServersInFlightCountFromTheConnectionNotFromAServerReference() throws {
+        let handler = handler()
+        let busy = ConnectionContext(fileDescriptor: -1, remoteAddress: SocketAddress(host: "127.0.0.1", port: 4000),
+                                     requestsInFlight: { 3 })
+        let head = request(.get, "/metrics")
+        guard case var .readBody(exchange) = handler.head(head, connection: busy) else {
+            return XCTFail("GET /metrics is read and answered")
+        }
+        let message = HTTPRequestMessage(head: head, remoteAddress: SocketAddress(host: "127.0.0.1", port: 4000))
+        let response = handler.respond(to: message, exchange: &exchange, connection: busy)
+        let values = ServiceHarness.parse(exposition: String(decoding: response.body, as: UTF8.self))
+        XCTAssertEqual(values["sid_http_requests_in_flight"], 3)
+    }
+
     func testTheServersOwnAnswersAreLoggedAndCountedWithoutAnExchange() {
         handler().finished(nil, record: record(nil, status: 400))
         let line = log.requests.last

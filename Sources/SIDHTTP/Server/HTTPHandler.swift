@@ -74,6 +74,9 @@ public final class ConnectionContext: @unchecked Sendable {
     public let isSecure: Bool
     /// A number identifying the connection within its server, for logs.
     public let connectionID: UInt64
+    /// Requests being read or answered by the whole server, this one included (for a metrics page).
+    public var serverRequestsInFlight: Int { requestsInFlight() }
+    private let requestsInFlight: @Sendable () -> Int
 
     // Guards `fileDescriptor` so a check never touches a descriptor number already reused after close.
     private let lock = NSLock()
@@ -81,7 +84,9 @@ public final class ConnectionContext: @unchecked Sendable {
 
     /// Creates the context of an accepted socket (the server does this; a handler's tests may pass -1, a
     /// connection that reads as already closed).
-    public init(fileDescriptor: Int32, remoteAddress: SocketAddress, isSecure: Bool = false, connectionID: UInt64 = 0) {
+    public init(fileDescriptor: Int32, remoteAddress: SocketAddress, isSecure: Bool = false, connectionID: UInt64 = 0,
+                requestsInFlight: @escaping @Sendable () -> Int = { 0 }) {
+        self.requestsInFlight = requestsInFlight
         self.fileDescriptor = fileDescriptor
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure

@@ -253,8 +253,10 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let connection = HTTPConnection(stream: stream, remoteAddress: remote, isSecure: tlsContext != nil,
                                         configuration: configuration, logger: logger)
+        // The handler may read the server's count through its context; it holds no server.
         let context = ConnectionContext(fileDescriptor: fileDescriptor, remoteAddress: remote,
-                                        isSecure: tlsContext != nil, connectionID: id)
+                                        isSecure: tlsContext != nil, connectionID: id,
+                                        requestsInFlight: { [weak self] in self?.inFlightRequestCount ?? 0 })
         let ending = serve(connection, context: context, handler: handler, firstHeadDeadline: firstHeadDeadline)
         context.invalidate()
         // Forgotten before the socket is closed, so `stop()` never touches a reused descriptor.
