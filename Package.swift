@@ -39,11 +39,15 @@ let package = Package(
         .target(name: "SIDImage", dependencies: ["CPNG"]),
         // Raw bytes + options -> PNG: one raw backend call (in-process or isolated), pack, network, encode.
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDDecoderIsolation", "SIDModel", "SIDWeights", "SIDNetwork", "SIDImage"]),
+        // Sockets and TLS, no HTTP: listening, accepting, reading and writing with deadlines, lingering close.
+        .target(name: "SIDSockets", dependencies: ["COpenSSL"]),
+        // HTTP/1.1 server: request parsing, messages, multipart forms, the server that owns each connection's loop.
         .target(name: "SIDHTTP", dependencies: [
-            "COpenSSL",
+            "SIDSockets",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The `sid serve` application: routes, enhancement requests, worker pool, metrics, start-up and shutdown.
         .target(name: "SIDService", dependencies: [
             "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples",
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -71,8 +75,8 @@ let package = Package(
         .testTarget(name: "SIDEngineTests",
                     dependencies: ["SIDEngine", "SIDModel", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDRawTestSupport",
                                    "sid-faulty-decoder"]),
-        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage"]),
+        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP", "SIDSockets"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDHTTP", "SIDSockets", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage"]),
         .testTarget(name: "SIDModelTests", dependencies: ["SIDModel"]),
         // Fixtures (checkpoints written by real torch.save), scratch directories and seeded values for the two below.
         .target(name: "WeightsTestSupport", dependencies: ["SIDWeights"], path: "Tests/WeightsTestSupport", exclude: ["Fixtures"]),

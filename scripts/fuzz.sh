@@ -35,7 +35,7 @@ done
 
 # Module -> the SwiftPM build directories whose objects it needs, and the system libraries it links.
 declare -A objects_of=(
-    [SIDHTTP]="SIDHTTP HTTPTypes Logging"
+    [SIDHTTP]="SIDHTTP SIDSockets HTTPTypes Logging"
     [SIDWeights]="SIDWeights SIDModel"
     [SIDCheckpoint]="SIDCheckpoint SIDWeights SIDModel"
     [SIDRaw]="SIDRaw"

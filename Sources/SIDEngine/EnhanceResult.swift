@@ -2,7 +2,8 @@ import Foundation
 
 /// One enhanced image, encoded, with what made it.
 public struct EnhanceResult: Sendable {
-    public let png: Data
+    /// The PNG file, as the encoder made it (handed on without copies, down to the socket write).
+    public let png: [UInt8]
     public let width: Int
     public let height: Int
     public let bits: Int

@@ -102,16 +102,16 @@ public final class Enhancer {
         if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
 
         let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", Self.format(ratio))]
-        let png: Data = try measure(&timings.encode) {
+        let png: [UInt8] = try measure(&timings.encode) {
             let count = width * height * 3
             if options.bits == 16 {
-                return Data(try rgb16.withUnsafeBufferPointer {
+                return try rgb16.withUnsafeBufferPointer {
                     try encoder.encode(rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height, text: text)
-                })
+                }
             }
-            return Data(try rgb8.withUnsafeBufferPointer {
+            return try rgb8.withUnsafeBufferPointer {
                 try encoder.encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height, text: text)
-            })
+            }
         }
         let estimated: Bool
         if case .auto = options.ratio { estimated = true } else { estimated = false }

@@ -31,9 +31,8 @@ public final class EnhanceService: @unchecked Sendable {
                                      maxBodyBytes: configuration.maxBodyBytes),
             headerReadTimeout: configuration.headerTimeout, bodyIdleTimeout: configuration.bodyIdleTimeout,
             bodyTotalTimeout: configuration.bodyTimeout, keepAliveIdleTimeout: configuration.keepAliveTimeout,
-            tls: tls, logger: logger, observer: { handler.observe($0) })
+            tls: tls, logger: logger)
         server = HTTPServer(configuration: serverConfiguration, handler: handler)
-        state.attach(server)
     }
 
     /// Binds and starts answering: probes and metrics at once, enhancements once `load` has finished.

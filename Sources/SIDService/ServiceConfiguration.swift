@@ -11,7 +11,7 @@ import SIDRaw
 public struct ServiceConfiguration: Sendable, Equatable {
     public var host = "0.0.0.0"
     public var port = 8080
-    /// Explicit weight files; empty means SID_WEIGHTS, then weights/*.safetensors (see `WeightsLocation`).
+    /// Weight files from --weights or SID_WEIGHTS; empty means weights/*.safetensors (see `WeightsLocation`).
     public var weights: [String] = []
     /// Random full-width U-Net weights instead of a file: for benchmarks only, the images are meaningless.
     public var syntheticWeights = false
@@ -112,6 +112,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
             return Self.duration(seconds: number)
         }
         if let text = value("SID_HOST") { host = text }
+        // "a, b" names two files: the spaces around the commas are not part of the paths.
+        if let text = value("SID_WEIGHTS") {
+            weights = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let number = try integer("SID_PORT") { port = number }
         if let text = value("SID_SYNTHETIC_WEIGHTS") {
             switch text.lowercased() {
@@ -201,5 +205,21 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "max_connections": "\(maxConnections)", "decoder": "\(decoder.rawValue)",
             "decoder_memory_mb": "\(decoderMemoryBytes >> 20)", "decoder_timeout_s": seconds(decoderTimeout), "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
         ]
+    }
+}
+
+/// A `sid serve` setting that cannot be used, from a flag or an environment variable.
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// `name` is the flag or variable, `expected` what it should have been.
+    case invalid(name: String, value: String, expected: String)
+    case incompleteTLS
+
+    public var description: String {
+        switch self {
+        case let .invalid(name, value, expected):
+            return "\(name) is \"\(value)\", but it must be \(expected)"
+        case .incompleteTLS:
+            return "TLS needs both --tls-cert and --tls-key (or SID_TLS_CERT and SID_TLS_KEY)"
+        }
     }
 }

@@ -5,6 +5,10 @@ import SIDEngine
 import SIDHTTP
 
 /// Routes requests, turns enhancement requests into jobs for the worker pool, and writes the request log.
+///
+/// The server asks it three times per request, and one `Exchange` value travels through the three stages:
+/// `head` creates it (request id, route, the parsed enhancement request), `respond` fills in what the work
+/// produced (model, ratio, timings), `finished` turns it into the log line and the metrics.
 struct ServiceHandler: HTTPHandler {
     let state: ServiceState
     let metrics: ServiceMetrics
@@ -14,25 +18,34 @@ struct ServiceHandler: HTTPHandler {
     /// How often a waiting connection looks whether its client is still there.
     static let disconnectPollInterval: Duration = .milliseconds(50)
 
+    /// One request, from its head to its log line.
+    struct Exchange {
+        let requestID: String
+        var route: Route?
+        /// The query and upload kind of POST /v1/enhance, parsed from the head and reused for the body.
+        var enhance: EnhanceRequest?
+        var model: String?
+        var ratio: String?
+        var queueWait: Duration?
+        var timings: StageTimings?
+        /// Why the request failed, for errors the service produced.
+        var detail: String?
+    }
+
     // MARK: - Before the body
 
     /// Refuses what can be refused from the head alone, so nobody uploads 25 MB to hear 404, 415 or 503.
-    func validateHead(_ head: HTTPRequest) -> HTTPResponseMessage? {
-        let note = ExchangeNote(requestID: RequestID.resolve(head.headerFields[ServiceHeaders.requestID]))
-        note.attachToCurrentThread()
+    func head(_ head: HTTPRequest, connection: ConnectionContext) -> HTTPHeadDecision<Exchange> {
+        var exchange = Exchange(requestID: RequestID.resolve(head.headerFields[ServiceHeaders.requestID]))
         do {
-            try check(head)
-            return nil
-        } catch let error as ServiceError {
-            note.detail = error.description
-            return error.response(requestID: note.requestID)
+            try check(head, into: &exchange)
+            return .readBody(exchange)
         } catch {
-            note.detail = "\(error)"
-            return ServiceError.internalError("\(error)").response(requestID: note.requestID)
+            return .answer(Self.failure(error, exchange: &exchange), exchange)
         }
     }
 
-    private func check(_ head: HTTPRequest) throws {
+    private func check(_ head: HTTPRequest, into exchange: inout Exchange) throws {
         let target = head.path ?? ""
         guard let route = Route(target: target) else {
             throw ServiceError.notFound(path: String(QueryParameters.path(of: target).prefix(200)))
@@ -40,17 +53,14 @@ struct ServiceHandler: HTTPHandler {
         guard route.allowedMethods.contains(head.method) else {
             throw ServiceError.methodNotAllowed(method: head.method.rawValue, allowed: route.allowedMethods)
         }
+        exchange.route = route
         guard route == .enhance else { return }
         switch state.phase {
         case .starting: throw ServiceError.starting
         case .draining: throw ServiceError.draining
         case .ready: break
         }
-        var parameters = EnhanceParameters()
-        try parameters.set(QueryParameters(target: target), models: state.modelNames)
-        if case let .notRaw(mediaType) = UploadKind(contentType: head.headerFields[.contentType]) {
-            throw ServiceError.unsupportedMediaType(EnhanceUpload.notRawSentence(mediaType))
-        }
+        exchange.enhance = try EnhanceRequest(head: head, models: state.modelNames)
         if let pool = state.pool, !pool.hasRoom {
             throw ServiceError.queueFull(capacity: pool.capacity)
         }
@@ -58,29 +68,30 @@ struct ServiceHandler: HTTPHandler {
 
     // MARK: - Complete requests
 
-    func handle(_ request: HTTPRequestMessage, context: ConnectionContext) -> HTTPResponseMessage {
-        // The note validateHead attached; a fresh one if the server skipped it.
-        let note = ExchangeNote.takeFromCurrentThread()
-            ?? ExchangeNote(requestID: RequestID.resolve(request.head.headerFields[ServiceHeaders.requestID]))
-        note.attachToCurrentThread()
-        var response: HTTPResponseMessage
+    func respond(to request: HTTPRequestMessage, exchange: inout Exchange,
+                 connection: ConnectionContext) -> HTTPResponseMessage {
         do {
-            response = try respond(to: request, context: context, note: note)
-            response.head.headerFields[ServiceHeaders.requestID] = note.requestID
-        } catch let error as ServiceError {
-            note.detail = error.description
-            response = error.response(requestID: note.requestID)
+            var response = try respond(to: request, connection: connection, exchange: &exchange)
+            response.head.headerFields[ServiceHeaders.requestID] = exchange.requestID
+            return response
         } catch {
-            note.detail = "\(error)"
-            response = ServiceError.internalError("\(error)").response(requestID: note.requestID)
+            return Self.failure(error, exchange: &exchange)
         }
-        return response
     }
 
-    private func respond(to request: HTTPRequestMessage, context: ConnectionContext,
-                         note: ExchangeNote) throws -> HTTPResponseMessage {
-        switch Route(target: request.head.path ?? "") {
-        case .enhance?: return try enhance(request, context: context, note: note)
+    private static func failure(_ error: Error, exchange: inout Exchange) -> HTTPResponseMessage {
+        guard let serviceError = error as? ServiceError else {
+            exchange.detail = "\(error)"
+            return ServiceError.internalError("\(error)").response(requestID: exchange.requestID)
+        }
+        exchange.detail = serviceError.description
+        return serviceError.response(requestID: exchange.requestID)
+    }
+
+    private func respond(to request: HTTPRequestMessage, connection: ConnectionContext,
+                         exchange: inout Exchange) throws -> HTTPResponseMessage {
+        switch exchange.route {
+        case .enhance?: return try enhance(request, connection: connection, exchange: &exchange)
         case .health?: return Self.text("ok\n")
         case .ready?:
             switch state.phase {
@@ -89,7 +100,7 @@ struct ServiceHandler: HTTPHandler {
             case .draining: throw ServiceError.draining
             }
         case .metrics?:
-            metrics.setInFlight(state.inFlightRequests)
+            metrics.setInFlight(connection.serverRequestsInFlight)
             metrics.setQueueDepth(state.pool?.queueDepth ?? 0)
             var fields = HTTPFields()
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
@@ -105,30 +116,26 @@ struct ServiceHandler: HTTPHandler {
             fields[.xContentTypeOptions] = "nosniff"
             return HTTPResponseMessage(status: .ok, headerFields: fields, body: Array(HomePage.html.utf8))
         case nil:
-            // validateHead refused these already; kept for a server that skips it.
-            throw ServiceError.notFound(path: String(QueryParameters.path(of: request.head.path ?? "").prefix(200)))
+            throw ServiceError.internalError("a request without a route reached respond")
         }
     }
 
-    private func enhance(_ request: HTTPRequestMessage, context: ConnectionContext,
-                         note: ExchangeNote) throws -> HTTPResponseMessage {
-        guard request.head.method == .post else {
-            throw ServiceError.methodNotAllowed(method: request.head.method.rawValue, allowed: [.post])
-        }
+    private func enhance(_ request: HTTPRequestMessage, connection: ConnectionContext,
+                         exchange: inout Exchange) throws -> HTTPResponseMessage {
         // A request whose head was accepted before draining began is in flight, and is served.
-        guard let pool = state.pool else { throw ServiceError.starting }
-        let upload = try EnhanceUpload(request: request, models: state.modelNames)
+        guard let pool = state.pool, let enhance = exchange.enhance else { throw ServiceError.starting }
+        let upload = try enhance.upload(body: request.body, models: state.modelNames)
         let job = EnhanceJob(raw: upload.raw, options: upload.options, queueTimeout: queueTimeout)
         switch pool.submit(job) {
         case .accepted: break
         case .queueFull: throw ServiceError.queueFull(capacity: pool.capacity)
         case .stopped: throw ServiceError.draining
         }
-        let result = try wait(for: job, in: pool, context: context)
-        note.queueWait = job.queueWait
-        note.timings = result.timings
-        note.model = result.model
-        note.ratio = Self.format(result.ratio)
+        let result = try wait(for: job, in: pool, connection: connection)
+        exchange.queueWait = job.queueWait
+        exchange.timings = result.timings
+        exchange.model = result.model
+        exchange.ratio = Self.format(result.ratio)
 
         var fields = HTTPFields()
         fields[.contentType] = "image/png"
@@ -141,16 +148,17 @@ struct ServiceHandler: HTTPHandler {
         for warning in result.warnings {
             fields.append(HTTPField(name: ServiceHeaders.warning, value: warning))
         }
-        return HTTPResponseMessage(status: .ok, headerFields: fields, body: [UInt8](result.png))
+        // The encoder's array itself goes to the socket: no copy on the way out.
+        return HTTPResponseMessage(status: .ok, headerFields: fields, body: result.png)
     }
 
     /// Waits for the job, giving up its place if the client leaves or it waits past its deadline.
-    private func wait(for job: EnhanceJob, in pool: WorkerPool, context: ConnectionContext) throws -> EnhanceResult {
+    private func wait(for job: EnhanceJob, in pool: WorkerPool, connection: ConnectionContext) throws -> EnhanceResult {
         while true {
             if let outcome = job.waitForResult(timeout: Self.disconnectPollInterval) {
                 return try outcome.get()
             }
-            if context.clientDisconnected() {
+            if connection.clientDisconnected() {
                 // A started job cannot be interrupted; its result is dropped when it ends.
                 if pool.cancel(job) { metrics.countJob(outcome: "cancelled") }
                 throw ServiceError.clientClosed
@@ -189,14 +197,14 @@ struct ServiceHandler: HTTPHandler {
 
     // MARK: - After the response
 
-    /// Counts the exchange and writes its log line; the server calls this for its own error answers too.
-    func observe(_ record: HTTPExchangeRecord) {
-        let note = ExchangeNote.takeFromCurrentThread()
+    /// Counts the exchange and writes its log line; the server calls this for its own error answers too
+    /// (`exchange` is nil when no head could be read).
+    func finished(_ exchange: Exchange?, record: HTTPExchangeRecord) {
         let route = Route.metricLabel(target: record.path)
         metrics.recordRequest(route: route, status: record.status, bytesIn: record.bytesIn, bytesOut: record.bytesOut,
                               duration: record.duration)
         var metadata: Logger.Metadata = [
-            "request_id": "\(note?.requestID ?? RequestID.generate())",
+            "request_id": "\(exchange?.requestID ?? RequestID.generate())",
             "method": "\(record.method?.rawValue ?? "-")",
             "path": "\(record.path.map { String($0.prefix(200)) } ?? "-")",
             "status": "\(record.status)",
@@ -205,7 +213,7 @@ struct ServiceHandler: HTTPHandler {
             "ms": "\(ServerTiming.milliseconds(WorkerPool.seconds(record.duration)))",
             "remote": "\(record.remoteAddress)",
         ]
-        if let note {
+        if let note = exchange {
             if let model = note.model { metadata["model"] = "\(model)" }
             if let ratio = note.ratio { metadata["ratio"] = "\(ratio)" }
             if let wait = note.queueWait { metadata["queue_ms"] = "\(ServerTiming.milliseconds(WorkerPool.seconds(wait)))" }
@@ -218,5 +226,81 @@ struct ServiceHandler: HTTPHandler {
             if let detail = note.detail { metadata["detail"] = "\(detail)" }
         }
         logger.log(level: record.status >= 500 && record.status != 503 ? .error : .info, "request", metadata: metadata)
+    }
+}
+
+/// The paths the service answers, and the methods each allows.
+enum Route: String, CaseIterable {
+    case home = "/"
+    case enhance = "/v1/enhance"
+    case models = "/v1/models"
+    case health = "/healthz"
+    case ready = "/readyz"
+    case metrics = "/metrics"
+
+    /// The route of a request target (query ignored); nil for any other path.
+    init?(target: String) {
+        self.init(rawValue: QueryParameters.path(of: target))
+    }
+
+    var allowedMethods: [HTTPRequest.Method] {
+        self == .enhance ? [.post] : [.get, .head]
+    }
+
+    /// The `route` label of a request's metrics: one of the routes, or "unmatched" so that scanners probing
+    /// random paths cannot create unbounded label values.
+    static func metricLabel(target: String?) -> String {
+        guard let target else { return "unparsed" }
+        return Route(target: target)?.rawValue ?? "unmatched"
+    }
+}
+
+/// The identifier that ties a request's log line to its response: the client's X-Request-Id, or a new one.
+enum RequestID {
+    /// The client's id if it is 1-128 visible ASCII characters (so it is safe in logs and headers), else a new one.
+    static func resolve(_ header: String?) -> String {
+        if let header, (1 ... 128).contains(header.utf8.count), header.utf8.allSatisfy({ (0x21 ... 0x7E).contains($0) }) {
+            return header
+        }
+        return generate()
+    }
+
+    /// 16 random hex digits.
+    static func generate() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// The header fields the service reads and writes beyond the standard ones.
+enum ServiceHeaders {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    static let serverTiming = HTTPField.Name("Server-Timing")!
+    /// The exposure ratio applied (estimated when the request said `auto`).
+    static let ratio = HTTPField.Name("X-SID-Ratio")!
+    /// Whether the ratio was estimated: "auto" or "given".
+    static let ratioSource = HTTPField.Name("X-SID-Ratio-Source")!
+    static let model = HTTPField.Name("X-SID-Model")!
+    /// One per engine warning, e.g. a ratio beyond SID's training range.
+    static let warning = HTTPField.Name("X-SID-Warning")!
+}
+
+/// The Server-Timing header value of an enhancement, in milliseconds: queue, decode, pack, forward, encode.
+struct ServerTiming: Equatable {
+    let queueSeconds: Double
+    let timings: StageTimings
+
+    var headerValue: String {
+        [("queue", queueSeconds), ("decode", timings.decode), ("pack", timings.pack), ("forward", timings.forward),
+         ("encode", timings.encode)]
+            .map { name, seconds in "\(name);dur=\(Self.milliseconds(seconds))" }
+            .joined(separator: ", ")
+    }
+
+    /// Milliseconds with one decimal, never in exponent notation.
+    static func milliseconds(_ seconds: Double) -> String {
+        let tenths = Int((max(seconds, 0) * 10_000).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

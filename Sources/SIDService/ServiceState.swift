@@ -1,6 +1,5 @@
 import Foundation
 import SIDEngine
-import SIDHTTP
 import SIDModel
 
 /// Where the service is in its life, and what it has loaded; shared by the handler and the service.
@@ -18,22 +17,15 @@ final class ServiceState: @unchecked Sendable {
     private var currentPhase = Phase.starting
     private var currentPool: WorkerPool?
     private var currentModels: [ModelInfo] = []
-    private var currentServer: HTTPServer?
 
     var phase: Phase { locked { currentPhase } }
     var pool: WorkerPool? { locked { currentPool } }
     var models: [ModelInfo] { locked { currentModels } }
     var modelNames: [String] { models.map(\.name) }
-    /// Requests being read or answered, the one asking included.
-    var inFlightRequests: Int { locked { currentServer }?.inFlightRequestCount ?? 0 }
 
     /// The model a request gets when it names none: SID for Sony-style Bayer raws when loaded.
     var defaultModel: String {
         modelNames.contains(SIDModel.sony.rawValue) ? SIDModel.sony.rawValue : SIDModel.baselineName
-    }
-
-    func attach(_ server: HTTPServer) {
-        locked { currentServer = server }
     }
 
     /// Becomes ready unless draining began meanwhile; false then.

@@ -145,7 +145,7 @@ struct ServeCommand: ParsableCommand {
         }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
-        configuration.weights = weights
+        if !weights.isEmpty { configuration.weights = weights }
         if syntheticWeights { configuration.syntheticWeights = true }
         if let workers { configuration.workers = workers }
         if let threads { configuration.threadsPerWorker = threads }

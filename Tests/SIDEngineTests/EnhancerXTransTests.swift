@@ -19,8 +19,8 @@ final class EnhancerXTransTests: XCTestCase {
         ModelRegistry(networks: [SIDModel.sony.rawValue: Self.sony, SIDModel.fuji.rawValue: Self.fuji])
     }
 
-    private func text(_ key: String, in png: Data) throws -> String? {
-        try PNGDecoder().decode(Array(png)).text.first { $0.0 == key }?.1
+    private func text(_ key: String, in png: [UInt8]) throws -> String? {
+        try PNGDecoder().decode(png).text.first { $0.0 == key }?.1
     }
 
     /// The engine's PNG is exactly the Fuji network run on the X-Trans packing, quantised, in 8 and 16 bits.

@@ -1,5 +1,6 @@
 import Foundation
 import SIDHTTP
+import SIDSockets
 import XCTest
 
 /// Start, drain and stop.
@@ -26,8 +27,7 @@ final class HTTPServerLifecycleTests: ServerTestCase {
     }
 
     func testIPv6Loopback() throws {
-        var configuration = HTTPServer.Configuration(host: "::1", port: 0)
-        configuration.observer = nil
+        let configuration = HTTPServer.Configuration(host: "::1", port: 0)
         let server = HTTPServer(configuration: configuration, handler: handler)
         do {
             try server.start()

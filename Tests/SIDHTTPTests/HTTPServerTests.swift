@@ -131,7 +131,7 @@ final class HTTPServerTests: ServerTestCase {
                        "A POST request must declare its body length with Content-Length or chunked Transfer-Encoding.")
     }
 
-    func testObserverSeesEveryExchange() throws {
+    func testTheHandlerIsToldOfEveryExchange() throws {
         try requireCurl()
         let server = try startServer()
         _ = try Curl.run(["--output", "/dev/null", "--data-binary", "hello", url(server, "/echo")])
@@ -147,6 +147,31 @@ final class HTTPServerTests: ServerTestCase {
         XCTAssertGreaterThan(records[0].duration, .zero)
         XCTAssertEqual(records[1].status, 404)
         XCTAssertEqual(records[1].path, "/nowhere")
+    }
+
+    func testOneExchangeValueTravelsFromHeadToRespondToFinished() throws {
+        let server = try startServer()
+        let client = try RawClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+            + "GET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
+            + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = client.read(until: "\r\n\r\nok", timeout: 3)
+        try client.send("GET / HTTP/2.0\r\n\r\n")
+        _ = client.readUntilClosed(timeout: 3)
+        XCTAssertTrue(eventually { self.records.exchanges.count == 4 })
+        let told = records.exchanges
+        // The value `head` made reached `respond` (which filled in the status) and then `finished`.
+        XCTAssertEqual(told[0].exchange?.route, "/echo")
+        XCTAssertEqual(told[0].exchange?.respondedWith, 200)
+        // An early answer never reaches `respond`, but its exchange is still handed to `finished`.
+        XCTAssertEqual(told[1].exchange?.route, "/missing")
+        XCTAssertNil(told[1].exchange?.respondedWith)
+        XCTAssertEqual(told[1].record.status, 404)
+        XCTAssertEqual(told[2].exchange?.respondedWith, 200)
+        XCTAssertEqual(Set(told.prefix(3).compactMap { $0.exchange?.serial }).count, 3, "one value per request")
+        // A head the server could not parse has no exchange.
+        XCTAssertNil(told[3].exchange)
+        XCTAssertEqual(told[3].record.status, 505)
     }
 
     func testHTTP10KeepAlive() throws {

@@ -4,31 +4,12 @@ import XCTest
 
 /// Starts servers on 127.0.0.1 with an ephemeral port and stops them after each test.
 class ServerTestCase: XCTestCase {
-    /// Everything the observer reported, in order.
-    final class Records: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: [HTTPExchangeRecord] = []
-
-        func append(_ record: HTTPExchangeRecord) {
-            lock.lock()
-            stored.append(record)
-            lock.unlock()
-        }
-
-        var all: [HTTPExchangeRecord] {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-    }
-
     let handler = TestHandler()
-    let records = Records()
+    /// Everything the handler was told after each response.
+    var records: TestHandler.Records { handler.records }
 
     func startServer(_ configure: (inout HTTPServer.Configuration) -> Void = { _ in }) throws -> HTTPServer {
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0)
-        let records = records
-        configuration.observer = { records.append($0) }
         configure(&configuration)
         let server = HTTPServer(configuration: configuration, handler: handler)
         try server.start()

@@ -4,8 +4,37 @@ import SIDHTTP
 
 /// The handler behind HTTPServerTests: echoes what it received so tests can check it byte for byte.
 final class TestHandler: HTTPHandler, @unchecked Sendable {
+    /// What `head` saw, carried to `respond` and `finished`: the route and a number unique to the request.
+    struct Exchange: Equatable {
+        let route: String
+        let serial: Int
+        var respondedWith: Int?
+    }
+
+    /// Everything `finished` was told, in order.
+    final class Records: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [(exchange: Exchange?, record: HTTPExchangeRecord)] = []
+
+        func append(_ exchange: Exchange?, _ record: HTTPExchangeRecord) {
+            lock.lock()
+            stored.append((exchange, record))
+            lock.unlock()
+        }
+
+        var all: [HTTPExchangeRecord] { exchanges.map(\.record) }
+
+        var exchanges: [(exchange: Exchange?, record: HTTPExchangeRecord)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+    }
+
+    let records = Records()
     private let lock = NSLock()
     private var paths: [String] = []
+    private var serials = 0
     /// Signalled when /wait-disconnect notices that its client went away.
     let disconnectNoticed = DispatchSemaphore(value: 0)
 
@@ -16,24 +45,40 @@ final class TestHandler: HTTPHandler, @unchecked Sendable {
         return paths
     }
 
-    func validateHead(_ head: HTTPRequest) -> HTTPResponseMessage? {
-        switch route(head) {
+    func head(_ head: HTTPRequest, connection: ConnectionContext) -> HTTPHeadDecision<Exchange> {
+        lock.lock()
+        serials += 1
+        let exchange = Exchange(route: route(head), serial: serials)
+        lock.unlock()
+        switch exchange.route {
         case "/limited":
             let length = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
-            guard length > 1000 else { return nil }
-            return ProblemDetails(status: .contentTooLarge, detail: "/limited accepts at most 1000 bytes.").response()
+            guard length > 1000 else { return .readBody(exchange) }
+            return .answer(ProblemDetails(status: .contentTooLarge, detail: "/limited accepts at most 1000 bytes.").response(),
+                           exchange)
         case "/missing":
-            return ProblemDetails(status: .notFound, detail: "Nothing here.").response()
+            return .answer(ProblemDetails(status: .notFound, detail: "Nothing here.").response(), exchange)
         default:
-            return nil
+            return .readBody(exchange)
         }
     }
 
-    func handle(_ request: HTTPRequestMessage, context: ConnectionContext) -> HTTPResponseMessage {
+    func respond(to request: HTTPRequestMessage, exchange: inout Exchange,
+                 connection: ConnectionContext) -> HTTPResponseMessage {
+        let response = handle(request, route: exchange.route, context: connection)
+        exchange.respondedWith = response.head.status.code
+        return response
+    }
+
+    func finished(_ exchange: Exchange?, record: HTTPExchangeRecord) {
+        records.append(exchange, record)
+    }
+
+    private func handle(_ request: HTTPRequestMessage, route: String, context: ConnectionContext) -> HTTPResponseMessage {
         lock.lock()
         paths.append(request.head.path ?? "")
         lock.unlock()
-        switch route(request.head) {
+        switch route {
         case "/healthz":
             return text("ok")
         case "/echo", "/limited":

@@ -115,5 +115,13 @@ final class ServiceConfigurationTests: XCTestCase {
             XCTAssertNotNil(metadata[key], key)
         }
         XCTAssertEqual(metadata["request_timeout_s"], "120.0")
+        XCTAssertEqual(metadata["weights"], "auto", "nothing named: weights/*.safetensors are looked for")
+    }
+
+    func testSIDWeightsIsSplitTrimmedAndLoggedAsTheFilesUsed() throws {
+        var configuration = ServiceConfiguration(cores: 2)
+        try configuration.apply(environment: ["SID_WEIGHTS": " a.safetensors, b.safetensors ,,"])
+        XCTAssertEqual(configuration.weights, ["a.safetensors", "b.safetensors"])
+        XCTAssertEqual(configuration.effectiveMetadata["weights"], "a.safetensors,b.safetensors")
     }
 }

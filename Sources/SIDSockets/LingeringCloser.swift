@@ -6,7 +6,7 @@ import Foundation
 /// discard the response it has not read yet (e.g. a 413 sent while the body is still arriving). So the write
 /// side is shut first and the socket is drained here until the client closes or a short deadline passes,
 /// on one background thread shared by all connections.
-final class LingeringCloser: @unchecked Sendable {
+public final class LingeringCloser: @unchecked Sendable {
     private struct Entry {
         let fileDescriptor: Int32
         let deadline: Deadline
@@ -18,13 +18,13 @@ final class LingeringCloser: @unchecked Sendable {
     private var entries: [Entry] = []
     private var threadRunning = false
 
-    init(lingerTime: Duration, capacity: Int = 512) {
+    public init(lingerTime: Duration, capacity: Int = 512) {
         self.lingerTime = lingerTime
         self.capacity = capacity
     }
 
     /// Takes ownership of `fileDescriptor`, whose write side should already be shut down.
-    func close(_ fileDescriptor: Int32) {
+    public func close(_ fileDescriptor: Int32) {
         condition.lock()
         guard entries.count < capacity, lingerTime > Duration.zero else {
             condition.unlock()
@@ -37,13 +37,13 @@ final class LingeringCloser: @unchecked Sendable {
         condition.unlock()
         if startThread {
             let thread = Thread { [self] in drainLoop() }
-            thread.name = "sid-http-linger"
+            thread.name = "sid-socket-linger"
             thread.start()
         }
     }
 
     /// Stops lingering: every socket is closed on the drain thread's next pass (server stop).
-    func expireAll() {
+    public func expireAll() {
         condition.lock()
         entries = entries.map { Entry(fileDescriptor: $0.fileDescriptor, deadline: .now) }
         condition.unlock()

@@ -45,8 +45,6 @@ extension HTTPServer {
         public var tls: TLSConfiguration?
         /// Where connection-level problems are logged.
         public var logger: Logger
-        /// Called on the connection's thread after each response (including the server's own error responses).
-        public var observer: (@Sendable (HTTPExchangeRecord) -> Void)?
 
         /// Creates a configuration; defaults suit a service behind no proxy with uploads of tens of MB.
         public init(host: String = "127.0.0.1", port: Int = 8080, backlog: Int32 = 128, maxConnections: Int = 64,
@@ -55,8 +53,7 @@ extension HTTPServer {
                     bodyTotalTimeout: Duration = .seconds(300), keepAliveIdleTimeout: Duration = .seconds(60),
                     writeTimeout: Duration = .seconds(30), tlsHandshakeTimeout: Duration = .seconds(10),
                     lingerTimeout: Duration = .seconds(2), tls: TLSConfiguration? = nil,
-                    logger: Logger = Logger(label: "sid.http"),
-                    observer: (@Sendable (HTTPExchangeRecord) -> Void)? = nil) {
+                    logger: Logger = Logger(label: "sid.http")) {
             self.host = host
             self.port = port
             self.backlog = backlog
@@ -71,7 +68,6 @@ extension HTTPServer {
             self.lingerTimeout = lingerTimeout
             self.tls = tls
             self.logger = logger
-            self.observer = observer
         }
     }
 }

@@ -1,8 +1,13 @@
 import Foundation
 import HTTPTypes
 import Logging
+import SIDSockets
 
 /// An HTTP/1.1 server: one accept thread, one thread per connection, blocking I/O with poll-based timeouts.
+///
+/// The server owns each connection's loop: read the next request head, ask the handler, read the body, ask
+/// the handler, write the response, tell the handler, then keep-alive or close. `HTTPConnection` only reads
+/// and writes; the handler only answers. Nothing below calls back up.
 ///
 /// Lifecycle: `start()` binds and begins accepting; `beginDraining()` closes the listener and makes every
 /// connection close after its current response; `waitUntilIdle(timeout:)` waits for requests in flight;
@@ -194,10 +199,8 @@ public final class HTTPServer: @unchecked Sendable {
         acceptedTotal += 1
         state.unlock()
 
-        let connection = HTTPConnection(server: self, handler: handler, fileDescriptor: fileDescriptor,
-                                        remoteAddress: remote, connectionID: id, tlsContext: tlsContext,
-                                        drainSignal: drainPipe.read)
-        let thread = Thread { connection.run() }
+        let handler = handler
+        let thread = Thread { [self] in runConnection(fileDescriptor, remote: remote, id: id, handler: handler) }
         thread.name = "sid-http-conn-\(id)"
         thread.start()
     }
@@ -223,30 +226,130 @@ public final class HTTPServer: @unchecked Sendable {
         closer.close(fileDescriptor)
     }
 
-    // MARK: - Reports from connections
+    // MARK: - One connection
 
-    func requestStarted() {
+    /// The connection's thread: TLS handshake, the request loop, then the close.
+    private func runConnection<Handler: HTTPHandler>(_ fileDescriptor: Int32, remote: SocketAddress, id: UInt64,
+                                                     handler: Handler) {
+        // The first request's head must arrive within the header timeout of the accept.
+        let firstHeadDeadline = Deadline.after(configuration.headerReadTimeout)
+        var logger = configuration.logger
+        logger[metadataKey: "connection"] = "\(id)"
+        logger[metadataKey: "remote"] = "\(remote)"
+        _ = SocketIO.setOption(fileDescriptor, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+        let stream: ByteStream
+        if let tlsContext {
+            do {
+                stream = try TLSStream(fileDescriptor: fileDescriptor, context: tlsContext,
+                                       handshakeDeadline: .after(configuration.tlsHandshakeTimeout))
+            } catch {
+                logger.debug("TLS handshake failed", metadata: ["error": "\(error)"])
+                release(connectionID: id)
+                close(fileDescriptor)
+                return
+            }
+        } else {
+            stream = SocketStream(fileDescriptor: fileDescriptor)
+        }
+        let connection = HTTPConnection(stream: stream, remoteAddress: remote, isSecure: tlsContext != nil,
+                                        configuration: configuration, logger: logger)
+        // The handler may read the server's count through its context; it holds no server.
+        let context = ConnectionContext(fileDescriptor: fileDescriptor, remoteAddress: remote,
+                                        isSecure: tlsContext != nil, connectionID: id,
+                                        requestsInFlight: { [weak self] in self?.inFlightRequestCount ?? 0 })
+        let ending = serve(connection, context: context, handler: handler, firstHeadDeadline: firstHeadDeadline)
+        context.invalidate()
+        // Forgotten before the socket is closed, so `stop()` never touches a reused descriptor.
+        release(connectionID: id)
+        switch ending {
+        case .graceful:
+            stream.finishSending()
+            closer.close(fileDescriptor)
+        case .abrupt:
+            close(fileDescriptor)
+        }
+    }
+
+    /// Serves requests until the client leaves, a request ends the connection, or draining closes it.
+    private func serve<Handler: HTTPHandler>(_ connection: HTTPConnection, context: ConnectionContext,
+                                             handler: Handler, firstHeadDeadline: Deadline) -> HTTPConnection.Ending {
+        var isFirstRequest = true
+        while true {
+            // Later requests may idle for the keep-alive timeout, then have the header timeout from their first byte.
+            let idleDeadline = isFirstRequest ? firstHeadDeadline : .after(configuration.keepAliveIdleTimeout)
+            guard connection.waitForRequest(until: idleDeadline, interruptFD: drainPipe.read) else { return .graceful }
+            let headDeadline = isFirstRequest ? firstHeadDeadline : .after(configuration.headerReadTimeout)
+            countInFlight(+1)
+            let ending = exchange(on: connection, context: context, handler: handler, headDeadline: headDeadline)
+            countInFlight(-1)
+            if let ending { return ending }
+            isFirstRequest = false
+        }
+    }
+
+    /// One request, head to last response byte; nil keeps the connection for the next one.
+    private func exchange<Handler: HTTPHandler>(on connection: HTTPConnection, context: ConnectionContext,
+                                                handler: Handler, headDeadline: Deadline) -> HTTPConnection.Ending? {
+        let start = ContinuousClock.now
+        /// Writes the response, then lets the handler log and count the exchange.
+        func answer(_ response: HTTPResponseMessage, head: HTTPRequestHead?, exchange: Handler.Exchange?,
+                    keepAlive: Bool) -> HTTPConnection.Ending? {
+            let keepAlive = keepAlive && !isDraining
+            let written = connection.write(response, head: head, keepAlive: keepAlive)
+            handler.finished(exchange, record: connection.record(status: response.head.status.code, head: head,
+                                                                 since: start))
+            guard written else { return .abrupt }
+            return keepAlive ? nil : .graceful
+        }
+
+        let head: HTTPRequestHead
+        switch connection.readHead(until: headDeadline) {
+        case let .value(parsed): head = parsed
+        case let .close(ending): return ending
+        case let .answerAndClose(problem): return answer(problem, head: nil, exchange: nil, keepAlive: false)
+        }
+
+        // Early answer (before 100 Continue and before the body).
+        var exchange: Handler.Exchange
+        switch handler.head(head.request, connection: context) {
+        case let .answer(response, early):
+            // An unread body would be taken for the next request: close after answering.
+            guard !head.hasBody else { return answer(response, head: head, exchange: early, keepAlive: false) }
+            connection.skipEmptyBody()
+            return answer(response, head: head, exchange: early, keepAlive: head.keepAlive)
+        case let .readBody(accepted):
+            exchange = accepted
+        }
+
+        if head.expectsContinue, head.hasBody, !connection.sendContinue() { return .abrupt }
+        let body: [UInt8]
+        let trailerFields: HTTPFields
+        switch connection.readBody() {
+        case let .value(read): (body, trailerFields) = read
+        case let .close(ending): return ending
+        case let .answerAndClose(problem): return answer(problem, head: head, exchange: exchange, keepAlive: false)
+        }
+
+        let request = HTTPRequestMessage(head: head.request, version: head.version, body: body,
+                                         trailerFields: trailerFields, remoteAddress: connection.remoteAddress,
+                                         isSecure: connection.isSecure)
+        let response = handler.respond(to: request, exchange: &exchange, connection: context)
+        return answer(response, head: head, exchange: exchange, keepAlive: head.keepAlive)
+    }
+
+    // MARK: - Bookkeeping
+
+    private func countInFlight(_ change: Int) {
         state.lock()
-        inFlightRequests += 1
+        inFlightRequests += change
+        if change < 0 { state.broadcast() }
         state.unlock()
     }
 
-    func requestFinished() {
-        state.lock()
-        inFlightRequests -= 1
-        state.broadcast()
-        state.unlock()
-    }
-
-    /// Forgets the connection before its socket is closed, so `stop()` never touches a reused descriptor.
-    func release(connectionID: UInt64) {
+    private func release(connectionID: UInt64) {
         state.lock()
         connections[connectionID] = nil
         state.broadcast()
         state.unlock()
-    }
-
-    func closeLingering(_ fileDescriptor: Int32) {
-        closer.close(fileDescriptor)
     }
 }
