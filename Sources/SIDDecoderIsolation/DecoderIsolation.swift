@@ -7,7 +7,7 @@ public struct DecoderIsolation: Sendable, Equatable {
     /// The helper's address-space limit (RLIMIT_AS) in bytes; with it the helper also forbids itself file writes
     /// (RLIMIT_FSIZE 0) and caps its descriptors. 0 sets none of the three: only for a helper built with a
     /// sanitizer, whose runtime reserves terabytes of shadow address space and writes its report to a file
-    /// (scripts/sanitizers.sh sets `SID_DECODER_MEMORY_MB=0`). Core files and CPU time are limited either way.
+    /// (scripts/ci/sanitizers.sh sets `SID_DECODER_MEMORY_MB=0`). Core files and CPU time are limited either way.
     public var memoryLimitBytes: Int
     /// Wall-clock time allowed per decode, from spawn to exit; the helper is killed after it.
     public var timeout: Duration

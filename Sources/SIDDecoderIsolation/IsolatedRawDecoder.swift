@@ -52,7 +52,7 @@ public struct IsolatedRawDecoder: Sendable {
     /// it would spend time on every crash, and its register and memory dumps on stderr hold upload bytes.
     static let helperEnvironment: [String: String] = {
         var environment = ["SWIFT_BACKTRACE": "enable=no"]
-        // Where sanitizer options are set (scripts/sanitizers.sh), the helper must still die by a signal where
+        // Where sanitizer options are set (scripts/ci/sanitizers.sh), the helper must still die by a signal where
         // LibRaw faults, as in production, rather than have the sanitizer turn the fault into a report and exit
         // status 1. Without a sanitizer runtime nothing reads these variables.
         let inherited = ProcessInfo.processInfo.environment

@@ -11,11 +11,7 @@ public struct WeightsLocation: Equatable {
 
     public init(explicit: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
                 fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) {
-        // "a.safetensors, b.safetensors" is how people write lists: spaces around items are not part of a path,
-        // and a variable with no item in it counts as unset.
-        let listed = (environment["SID_WEIGHTS"] ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+        let listed = Self.files(inList: environment["SID_WEIGHTS"] ?? "")
         if !explicit.isEmpty {
             files = explicit
         } else if !listed.isEmpty {
@@ -26,5 +22,11 @@ public struct WeightsLocation: Equatable {
         notice = files.isEmpty
             ? "no SID weights found (--weights, SID_WEIGHTS or weights/sid-sony.safetensors): using the baseline pipeline; see weights/README.md to convert a checkpoint"
             : nil
+    }
+
+    /// The paths of a `SID_WEIGHTS` value. "a.safetensors, b.safetensors" is how people write lists: spaces around
+    /// items are not part of a path, and a value with no item in it names no file.
+    public static func files(inList list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -58,7 +58,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     /// One worker using every core. Measured on 2 cores (release build, synthetic full-width weights,
-    /// scripts/load-test.sh): a 4256x2848 frame answers in 9.7 s with 1 worker x 2 threads against 14.6 s
+    /// scripts/measure/load-test.sh): a 4256x2848 frame answers in 9.7 s with 1 worker x 2 threads against 14.6 s
     /// with 2 x 1, while full-frame throughput at concurrency 2 is the same within noise (0.10 vs 0.11 req/s);
     /// one worker also holds one set of network buffers instead of two. Two single-threaded workers do win
     /// for small raws (512x512: 7.7 vs 4.8 req/s at concurrency 2, where the serial decode and PNG stages
@@ -112,10 +112,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             return Self.duration(seconds: number)
         }
         if let text = value("SID_HOST") { host = text }
-        // "a, b" names two files: the spaces around the commas are not part of the paths.
-        if let text = value("SID_WEIGHTS") {
-            weights = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        if let text = value("SID_WEIGHTS") { weights = WeightsLocation.files(inList: text) }
         if let number = try integer("SID_PORT") { port = number }
         if let text = value("SID_SYNTHETIC_WEIGHTS") {
             switch text.lowercased() {
