@@ -2,13 +2,13 @@
 # sid as a container: `docker build -t sid:local .`, `docker run -p 8080:8080 sid:local` (docs/operations.md).
 # Needs BuildKit (Docker 23+ builds with it by default) for the cache and bind mounts below.
 #
-# The build and runtime stages install their system packages with scripts/install-deps.sh, the script the
+# The build and runtime stages install their system packages with scripts/ci/install-deps.sh, the script the
 # README and CI use, so the image cannot drift from what CI builds and tests against.
 
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
-COPY scripts/install-deps.sh scripts/
-RUN scripts/install-deps.sh build && rm -rf /var/lib/apt/lists/*
+COPY scripts/ci/install-deps.sh scripts/
+RUN scripts/ci/install-deps.sh build && rm -rf /var/lib/apt/lists/*
 COPY Package.* ./
 COPY Sources Sources
 # --static-swift-stdlib links the Swift runtime and Foundation into the binary, so the runtime stage needs
@@ -34,7 +34,7 @@ RUN --mount=type=bind,target=/context \
 FROM debian:bookworm-slim
 LABEL org.opencontainers.image.title="sid" \
       org.opencontainers.image.description="Learning to See in the Dark: camera raw in, PNG out, as an HTTP service and CLI"
-COPY scripts/install-deps.sh /tmp/install-deps.sh
+COPY scripts/ci/install-deps.sh /tmp/install-deps.sh
 RUN /tmp/install-deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh \
     && groupadd --gid 10001 sid \
     && useradd --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin sid

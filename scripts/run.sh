@@ -5,7 +5,7 @@
 # model, and says so. Stop the service with Ctrl-C (it drains and exits 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build
+scripts/ci/install-deps.sh build
 swift build -c release --product sid
 sid=.build/release/sid
 [ -f dark.dng ] || "$sid" sample dark.dng

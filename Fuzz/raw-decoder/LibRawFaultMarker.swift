@@ -2,7 +2,7 @@ import Foundation
 
 /// Marks a fault that happens inside LibRaw with a line on stderr, before AddressSanitizer reports it.
 ///
-/// scripts/fuzz.sh tells LibRaw's crashes (for the decoder-isolation process to contain) from ours by where they
+/// scripts/ci/fuzz.sh tells LibRaw's crashes (for the decoder-isolation process to contain) from ours by where they
 /// happened. A stack trace says so only when it can be unwound, and LibRaw often faults by calling through a wild
 /// function pointer (pc 0), where it cannot. The faulting pc, or the return address on top of the stack when the pc
 /// is near 0, always can: this handler compares them with where libraw_r is mapped (read from /proc/self/maps

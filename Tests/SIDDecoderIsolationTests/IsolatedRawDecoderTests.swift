@@ -17,7 +17,7 @@ final class IsolatedRawDecoderTests: XCTestCase {
         case crash, hang, allocate, garbage
     }
 
-    /// `SID_DECODER_MEMORY_MB=0` (scripts/sanitizers.sh): the helper gets no memory limit.
+    /// `SID_DECODER_MEMORY_MB=0` (scripts/ci/sanitizers.sh): the helper gets no memory limit.
     private static let unlimited = DecoderIsolation.memoryLimitSetting() == 0
 
     private func decoder(fault: Fault? = nil, memoryMegabytes: Int = 1024, timeout: Duration = .seconds(30),

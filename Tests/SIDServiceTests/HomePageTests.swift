@@ -2,11 +2,11 @@ import Foundation
 import SIDImage
 import XCTest
 
-/// The page at / in a real browser: headless Chromium driven by selenium (scripts/browser-home-page.py).
+/// The page at / in a real browser: headless Chromium driven by selenium (scripts/ci/browser-home-page.py).
 final class HomePageTests: XCTestCase {
     private static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/browser-home-page.py").path
+        .appendingPathComponent("scripts/ci/browser-home-page.py").path
 
     /// What the browser test needs that is not installed; CI must have it all.
     private func requireBrowser() throws {
@@ -16,7 +16,7 @@ final class HomePageTests: XCTestCase {
             missing.append("python3-selenium")
         }
         guard !missing.isEmpty else { return }
-        let message = "the browser test needs \(missing.joined(separator: ", ")); scripts/install-deps.sh installs them"
+        let message = "the browser test needs \(missing.joined(separator: ", ")); scripts/ci/install-deps.sh installs them"
         if ProcessInfo.processInfo.environment["CI"] == "true" {
             XCTFail(message)
         }

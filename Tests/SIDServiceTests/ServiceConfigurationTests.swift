@@ -68,7 +68,7 @@ final class ServiceConfigurationTests: XCTestCase {
         }
         configuration.decoderMemoryMegabytes = 100
         XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("--decoder-memory-mb")) }
-        configuration.decoderMemoryMegabytes = 0  // no limit: sanitizer runs (scripts/sanitizers.sh)
+        configuration.decoderMemoryMegabytes = 0  // no limit: sanitizer runs (scripts/ci/sanitizers.sh)
         XCTAssertNoThrow(try configuration.validate())
         configuration.decoderMemoryMegabytes = nil
         configuration.decoderTimeout = .zero

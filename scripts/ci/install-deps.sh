@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system libraries sid builds and runs against (Debian 12), and the tools its tests use.
 # The README, .ci/run and the Dockerfile all install through this one script.
-#   scripts/install-deps.sh          build + runtime + test tools
-#   scripts/install-deps.sh runtime  only what the built binary needs at run time
+#   scripts/ci/install-deps.sh          build + runtime + test tools
+#   scripts/ci/install-deps.sh runtime  only what the built binary needs at run time
 set -euo pipefail
 runtime_packages=(libraw20 libpng16-16 libssl3 ca-certificates)
 build_packages=(libraw-dev libpng-dev libssl-dev zlib1g-dev pkg-config)

@@ -4,14 +4,14 @@
 # and full frames (4256x2848, the A7S II's size). Without a weights file the service runs synthetic full-width
 # weights (--synthetic-weights): the images are meaningless, the timings are the real network's.
 #
-#   scripts/load-test.sh                               # the service's default worker layout
-#   scripts/load-test.sh -- --workers 2 --threads 1    # anything after -- goes to `sid serve`
+#   scripts/measure/load-test.sh                               # the service's default worker layout
+#   scripts/measure/load-test.sh -- --workers 2 --threads 1    # anything after -- goes to `sid serve`
 #
 # Environment: SID (a prebuilt sid binary; default: swift build -c release), PORT (default 18181),
 # SMALL_REQUESTS (40), SMALL_CONCURRENCY (2), FULL_REQUESTS (4), FULL_CONCURRENCY (2).
 # Each phase starts with one unmeasured request per client, so first-use allocations are not counted.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 serve_args=()
 if [ "${1:-}" = "--" ]; then shift; serve_args=("$@"); fi

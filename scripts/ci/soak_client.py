@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives a running `sid serve` through a soak: thousands of requests at a fixed concurrency, mixing good uploads,
 bad raws, malformed HTTP, slow clients and disconnects; then checks that the service survived, answered every good
-upload with the right image, and gave back its memory and file descriptors. Started by scripts/soak.sh, which
+upload with the right image, and gave back its memory and file descriptors. Started by scripts/ci/soak.sh, which
 starts the server with short timeouts; see docs/soak.md. Python 3 standard library only.
 
 Exit status: 0 when every check holds, 1 when one fails, 2 on bad arguments.

@@ -3,9 +3,9 @@
 Enhance, wait until the result image has loaded, take a screenshot. Prints a JSON summary; exits 1 if the
 page showed an error or no image.
 
-  scripts/browser-home-page.py --url http://127.0.0.1:8080/ --raw dark.dng --ratio 100 --screenshot page.png
+  scripts/ci/browser-home-page.py --url http://127.0.0.1:8080/ --raw dark.dng --ratio 100 --screenshot page.png
 
-Needs Debian's chromium, chromium-driver and python3-selenium (scripts/install-deps.sh installs them).
+Needs Debian's chromium, chromium-driver and python3-selenium (scripts/ci/install-deps.sh installs them).
 """
 import argparse
 import json

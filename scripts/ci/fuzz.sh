@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target under Fuzz/ and runs each for a while:
-#   scripts/fuzz.sh [seconds per target, default 60] [target ...]
+#   scripts/ci/fuzz.sh [seconds per target, default 60] [target ...]
 # Exits non-zero if any target finds a crash, a leak, a timeout or an out-of-memory input in our code; the input is
 # kept under .build-fuzz/run/<target>/. Crashes inside LibRaw are counted and kept but do not fail the run (below).
 # Each target starts from its committed corpus (Fuzz/<target>/corpus, read only) plus a scratch corpus that keeps
 # what earlier local runs found. See docs/fuzzing.md.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
 seconds=${1:-60}
 shift || true
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/fuzz.sh [seconds per target] [target ...]" >&2; exit 2; }
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/ci/fuzz.sh [seconds per target] [target ...]" >&2; exit 2; }
 
 # Target -> the module its harness tests. Order is the order they run in.
 declare -A module_of=(

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Soak test for `sid serve`: starts it with synthetic weights and short timeouts, then drives it through
 # REQUESTS requests (default 10000, after a warm-up) at a fixed concurrency, mixing good uploads (each answer checked
-# against a reference PNG), bad raws, malformed HTTP, slow clients and disconnects (scripts/soak_client.py).
+# against a reference PNG), bad raws, malformed HTTP, slow clients and disconnects (scripts/ci/soak_client.py).
 # Fails unless the server is still up and healthy, every good upload got the right image, RSS after the run is within
 # 10 % of RSS after the warm-up, and open file descriptors are back to the warm-up's count. See docs/soak.md.
 #
-#   scripts/soak.sh                        # build release, 10000 requests, 8 clients
-#   SID=.build/release/sid REQUESTS=2000 scripts/soak.sh -- --workers 2 --threads 1
+#   scripts/ci/soak.sh                        # build release, 10000 requests, 8 clients
+#   SID=.build/release/sid REQUESTS=2000 scripts/ci/soak.sh -- --workers 2 --threads 1
 #
 # Environment: SID (a built sid; default: swift build -c release), REQUESTS (10000), WARMUP (1000),
 # CONCURRENCY (8), SEED (5), PORT (default: a free one). Anything after -- goes to `sid serve`.
 # The service's log and any bad raw that got no answer are kept in .build-soak/ (git-ignored).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 serve_args=()
 if [[ ${1:-} == -- ]]; then shift; serve_args=("$@"); fi
 requests=${REQUESTS:-10000}
@@ -83,7 +83,7 @@ done
 echo "# sid serve pid $server_pid on port $port; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 set +e
-python3 "$root/scripts/soak_client.py" --port "$port" --pid "$server_pid" "${raws[@]}" \
+python3 "$root/scripts/ci/soak_client.py" --port "$port" --pid "$server_pid" "${raws[@]}" \
     "${isolation[@]+"${isolation[@]}"}" "${crashers[@]+"${crashers[@]}"}" --keep-dir "$output/no-answer" --requests "$requests" --warmup "$warmup" --concurrency "$concurrency" \
     --seed "$seed" --header-timeout "$header_timeout"
 status=$?

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the stable test suites under AddressSanitizer and ThreadSanitizer:
-#   scripts/sanitizers.sh [--package-path DIR] [address] [thread]
+#   scripts/ci/sanitizers.sh [--package-path DIR] [address] [thread]
 # Each sanitizer builds into its own scratch directory (.build-asan, .build-tsan) so the normal build is untouched.
 # `--package-path` runs a package of symlinks to this checkout instead (see docs/fuzzing.md), for when a module
 # outside the suites below does not compile. Exits non-zero if a suite fails or a sanitizer reports anything.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 package=$root
 if [[ ${1:-} == --package-path ]]; then
     package=$(cd "$2" && pwd)
@@ -47,7 +47,7 @@ for sanitizer in "${sanitizers[@]}"; do
     rm -rf "$reports" && mkdir -p "$reports"
     export ASAN_OPTIONS="$asan_options:halt_on_error=1:log_path=$reports/asan"
     export TSAN_OPTIONS="$tsan_options:halt_on_error=1:log_path=$reports/tsan"
-    [[ -f $root/scripts/tsan-suppressions.txt ]] && TSAN_OPTIONS+=":suppressions=$root/scripts/tsan-suppressions.txt"
+    [[ -f $root/scripts/ci/tsan-suppressions.txt ]] && TSAN_OPTIONS+=":suppressions=$root/scripts/ci/tsan-suppressions.txt"
     echo "== swift build --build-tests --sanitize=$sanitizer"
     start=$SECONDS
     set +e
