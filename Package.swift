@@ -5,7 +5,7 @@ import PackageDescription
 //   SIDRaw      camera raw decoding (LibRaw), Bayer packing, DNG writing, baseline rendering
 //   SIDWeights  safetensors, PyTorch pickle and TensorFlow bundle readers, checkpoint conversion
 //   SIDNetwork  the SID U-Net forward pass: row streaming, buffer ownership (kernels in CKernels)
-//   SIDImage    PNG encoding and decoding (libpng)
+//   SIDImage    PNG encoding (libpng)
 //   SIDEngine   raw bytes + options -> PNG: the pipeline both the CLI and the service call
 //   SIDHTTP     socket server and HTTP/1.1 protocol, no knowledge of SID
 //   SIDService  routes, worker pool, metrics: the `sid serve` application
@@ -33,8 +33,11 @@ let package = Package(
         // The forward pass is compiled optimised even in debug builds: unoptimised, its kernels make the
         // parity tests take minutes instead of seconds.
         .target(name: "SIDNetwork", dependencies: ["CKernels", "SIDWeights"], swiftSettings: [.unsafeFlags(["-O"])]),
-        // Its hot loops are compiled optimised in debug builds too, for the same reason.
+        // The forward pass's arithmetic: Winograd, direct and transposed convs, GEMM, pool, output store, one
+        // source compiled per instruction set with runtime dispatch. Its hot loops are compiled optimised in
+        // debug builds too, for the same reason.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // PNG encoding of the enhanced image.
         .target(name: "SIDImage", dependencies: ["CPNG"]),
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDWeights", "SIDNetwork", "SIDImage"]),
         .target(name: "SIDHTTP", dependencies: [
@@ -54,15 +57,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Test support shared by the test targets and the fuzzers: the PNG decoder that checks what the encoder wrote.
+        .target(name: "SIDTestSupport", dependencies: ["SIDImage", "CPNGTestDecoder"], path: "Tests/SIDTestSupport"),
+        // The test decoder's libpng calls, behind their own setjmp (libpng's longjmp must not cross Swift frames).
+        .target(name: "CPNGTestDecoder", dependencies: ["CPNG"], path: "Tests/CPNGTestDecoder",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+
         .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw"]),
         .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDWeights"], exclude: ["Fixtures"]),
-        .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
-        .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine"]),
+        .testTarget(name: "SIDImageTests", dependencies: ["SIDImage", "SIDTestSupport"]),
+        .testTarget(name: "SIDEngineTests", dependencies: ["SIDEngine", "SIDTestSupport"]),
         .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDNetwork", "SIDRaw", "SIDImage"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDEngine", "SIDNetwork", "SIDRaw", "SIDImage",
+                                                         "SIDTestSupport"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
-        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage"]),
+        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

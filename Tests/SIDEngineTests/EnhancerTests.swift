@@ -3,6 +3,7 @@ import SIDEngine
 import SIDImage
 import SIDNetwork
 import SIDRaw
+import SIDTestSupport
 import XCTest
 
 final class EnhancerTests: XCTestCase {

@@ -3,6 +3,7 @@ import SIDEngine
 import SIDImage
 import SIDNetwork
 import SIDRaw
+import SIDTestSupport
 import XCTest
 
 /// The Fuji X-Trans path through the engine: decode, 9-channel packing, the 3x network, the PNG.

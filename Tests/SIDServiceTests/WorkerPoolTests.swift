@@ -4,6 +4,7 @@ import SIDImage
 import SIDNetwork
 import SIDRaw
 @testable import SIDService
+import SIDTestSupport
 import XCTest
 
 final class WorkerPoolTests: XCTestCase {
