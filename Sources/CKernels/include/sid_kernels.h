@@ -89,11 +89,11 @@ void sid_max_pool2x2(const float *top, const float *bottom, int input_stride, in
 
 typedef enum { SID_OUTPUT_FLOAT = 0, SID_OUTPUT_RGB8 = 1, SID_OUTPUT_RGB16 = 2 } sid_output_kind;
 
-/// One plain copy for every instruction set (store_shuffled.c).
 /// conv10's last steps for `count` pixels of one row: adds the bias, pixel-shuffles (channel (c * scale + i)
 /// * scale + j goes to sub-pixel (i, j), colour c) and stores as float, or clipped to [0, 1] and rounded to
 /// 8 or 16 bits. `products` holds each pixel's channels `stride` floats apart; the first pixel's top-left
-/// sample is output[first_sample], and output rows are `row_samples` samples apart.
+/// sample is output[first_sample], and output rows are `row_samples` samples apart. One plain copy serves
+/// every instruction set (store_shuffled.c).
 void sid_store_shuffled(const float *products, int count, int stride, const float *bias, int scale,
                         sid_output_kind kind, void *output, size_t row_samples, size_t first_sample);
 
