@@ -34,8 +34,11 @@ let package = Package(
         // The forward pass is compiled optimised even in debug builds: unoptimised, its kernels make the
         // parity tests take minutes instead of seconds.
         .target(name: "SIDNetwork", dependencies: ["CKernels", "SIDModel"], swiftSettings: [.unsafeFlags(["-O"])]),
-        // Its hot loops are compiled optimised in debug builds too, for the same reason.
+        // The forward pass's arithmetic: Winograd, direct and transposed convs, GEMM, pool, output store, one
+        // source compiled per instruction set with runtime dispatch. Its hot loops are compiled optimised in
+        // debug builds too, for the same reason.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // PNG encoding of the enhanced image.
         .target(name: "SIDImage", dependencies: ["CPNG"]),
         // Raw bytes + options -> PNG: one raw backend call (in-process or isolated), pack, network, encode.
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDDecoderIsolation", "SIDModel", "SIDWeights", "SIDNetwork", "SIDImage"]),
@@ -60,6 +63,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Test support shared by the test targets and the fuzzers: the PNG decoder that checks what the encoder wrote.
+        .target(name: "SIDTestSupport", dependencies: ["SIDImage", "CPNGTestDecoder"], path: "Tests/SIDTestSupport"),
+        // The test decoder's libpng calls, behind their own setjmp (libpng's longjmp must not cross Swift frames).
+        .target(name: "CPNGTestDecoder", dependencies: ["CPNG"], path: "Tests/CPNGTestDecoder",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+
         // A decoder helper that crashes, hangs, allocates or answers garbage on purpose (`--fault`), else serves as
         // `sid decode-helper` does: the isolation tests' helper command. Test-only, never part of `sid`.
         .executableTarget(name: "sid-faulty-decoder", dependencies: ["SIDDecoderIsolation"],
@@ -71,12 +80,13 @@ let package = Package(
                     dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDRawTestSupport", "sid-faulty-decoder"]),
         .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDRawTestSupport"]),
         .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDModel", "SIDWeights", "SIDCheckpoint", "SIDSamples"], exclude: ["Fixtures"]),
-        .testTarget(name: "SIDImageTests", dependencies: ["SIDImage"]),
+        .testTarget(name: "SIDImageTests", dependencies: ["SIDImage", "SIDTestSupport"]),
         .testTarget(name: "SIDEngineTests",
                     dependencies: ["SIDEngine", "SIDModel", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDRawTestSupport",
-                                   "sid-faulty-decoder"]),
+                                   "SIDTestSupport", "sid-faulty-decoder"]),
         .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP", "SIDSockets"]),
-        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDHTTP", "SIDSockets", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage"]),
+        .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDHTTP", "SIDSockets", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage",
+                                                         "SIDTestSupport"]),
         .testTarget(name: "SIDModelTests", dependencies: ["SIDModel"]),
         // Fixtures (checkpoints written by real torch.save), scratch directories and seeded values for the two below.
         .target(name: "WeightsTestSupport", dependencies: ["SIDWeights"], path: "Tests/WeightsTestSupport", exclude: ["Fixtures"]),
@@ -84,7 +94,7 @@ let package = Package(
         .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights", "SIDModel", "SIDCheckpoint", "WeightsTestSupport"]),
         .testTarget(name: "SIDCheckpointTests", dependencies: ["SIDCheckpoint", "SIDModel", "SIDWeights", "WeightsTestSupport"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
-        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDSamples", "sid-faulty-decoder"]),
+        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
-@testable import SIDImage
+import SIDImage
+import SIDTestSupport
 
 /// Decodes bytes as a PNG: libpng errors must come back as `PNGError`, and a decoded image must hold exactly
 /// width x height x channels samples of its bit depth.

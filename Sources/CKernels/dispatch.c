@@ -1,6 +1,6 @@
-#include <pthread.h>
+// Runtime dispatch: the first call picks the best kernel set this CPU runs, and each public entry point of
+// sid_kernels.h forwards to that set's copy of its kernel. No threads start here: callers split the work.
 #include <string.h>
-#include <unistd.h>
 #include "kernel_table.h"
 
 // The table in use; chosen on first use. Every thread that races to choose picks the same one.
@@ -51,9 +51,30 @@ int sid_kernels_use(const char *instruction_set) {
     return 0;
 }
 
-void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
-                          float *scratch) {
-    kernels()->winograd_conv3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
+size_t sid_winograd_f4x4_3x3_filter_floats(int in_channels, int out_channels) {
+    return (size_t)36 * sid_padded(in_channels) * sid_panels(out_channels) * 32;
+}
+
+void sid_winograd_f4x4_3x3_filters(const float *weights, int in_channels, int out_channels, int first_in, int end_in,
+                                   float *filters) {
+    kernels()->winograd_f4x4_3x3_filters(weights, in_channels, out_channels, first_in, end_in, filters);
+}
+
+size_t sid_winograd_f4x4_3x3_scratch_floats(int in_channels, int out_channels, int tiles) {
+    return (size_t)36 * tiles * (sid_padded(in_channels) + sid_padded(out_channels));
+}
+
+void sid_winograd_f4x4_3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                           float *scratch) {
+    kernels()->winograd_f4x4_3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
+}
+
+size_t sid_direct_conv3x3_filter_floats(int in_channels, int out_channels) {
+    return (size_t)9 * in_channels * sid_padded(out_channels);
+}
+
+void sid_direct_conv3x3_filters(const float *weights, int in_channels, int out_channels, float *filters) {
+    kernels()->direct_conv3x3_filters(weights, in_channels, out_channels, filters);
 }
 
 void sid_direct_conv3x3(const sid_conv3x3 *conv, int row, int x0, int count) {
@@ -71,94 +92,7 @@ void sid_transposed_conv2x2(const float *input, int input_stride, int in_channel
                                   top, bottom, output_stride, out_width, scratch);
 }
 
-void sid_max_pool(const float *top, const float *bottom, int input_stride, int in_width, int channels,
-                  float *output, int output_stride, int x0, int count) {
-    kernels()->max_pool(top, bottom, input_stride, in_width, channels, output, output_stride, x0, count);
-}
-
-size_t sid_winograd_filter_floats(int in_channels, int out_channels) {
-    return (size_t)36 * sid_padded(in_channels) * sid_panels(out_channels) * 32;
-}
-
-size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles) {
-    return (size_t)36 * tiles * (sid_padded(in_channels) + sid_padded(out_channels));
-}
-
-size_t sid_direct_filter_floats(int in_channels, int out_channels) {
-    return (size_t)9 * in_channels * sid_padded(out_channels);
-}
-
-void sid_direct_filters(const float *weights, int in_channels, int out_channels, float *filters) {
-    const int cout_p = sid_padded(out_channels);
-    memset(filters, 0, sid_direct_filter_floats(in_channels, out_channels) * sizeof(float));
-    for (int o = 0; o < out_channels; o++) {
-        for (int c = 0; c < in_channels; c++) {
-            for (int tap = 0; tap < 9; tap++)
-                filters[((size_t)tap * in_channels + c) * cout_p + o] = weights[((size_t)o * in_channels + c) * 9 + tap];
-        }
-    }
-}
-
-// G, the 6x3 filter transform of F(4x4, 3x3) (Lavin & Gray, 2016).
-static const double winograd_g[6][3] = {
-    {1.0 / 4, 0, 0},
-    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-    {0, 0, 1},
-};
-
-typedef struct {
-    const float *weights;
-    int in_channels, out_channels;
-    int first_c, end_c;
-    float *filters;
-} filter_job;
-
-/// U = G g G^T for input channels [first_c, end_c) of every output channel.
-static void *transform_filters(void *argument) {
-    const filter_job *job = (const filter_job *)argument;
-    const double (*g)[3] = winograd_g;
-    const int cin_p = sid_padded(job->in_channels), cout_p = sid_panels(job->out_channels) * 32;
-    // Output channels innermost: each of the 36 transformed planes is then written 32 floats at a time.
-    for (int c = job->first_c; c < job->end_c; c++) {
-        for (int o = 0; o < job->out_channels; o++) {
-            const float *f = job->weights + ((size_t)o * job->in_channels + c) * 9;
-            // G g first, then (G g) G^T: 162 multiplications instead of 648.
-            double rows[6][3];
-            for (int i = 0; i < 6; i++) {
-                for (int b = 0; b < 3; b++) rows[i][b] = g[i][0] * f[b] + g[i][1] * f[3 + b] + g[i][2] * f[6 + b];
-            }
-            for (int i = 0; i < 6; i++) {
-                for (int j = 0; j < 6; j++) {
-                    const double sum = rows[i][0] * g[j][0] + rows[i][1] * g[j][1] + rows[i][2] * g[j][2];
-                    const size_t plane = (size_t)(i * 6 + j) * cin_p * cout_p;
-                    job->filters[plane + ((size_t)(o / 32) * cin_p + c) * 32 + o % 32] = (float)sum;
-                }
-            }
-        }
-    }
-    return NULL;
-}
-
-void sid_winograd_filters(const float *weights, int in_channels, int out_channels, float *filters) {
-    memset(filters, 0, sid_winograd_filter_floats(in_channels, out_channels) * sizeof(float));
-    // Scalar double arithmetic over 7.8 M weights is most of a model's load time: spread it over the cores.
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = cores < 1 ? 1 : (cores > 8 ? 8 : (int)cores);
-    if (threads > in_channels) threads = in_channels;
-    filter_job jobs[8];
-    pthread_t ids[8];
-    int started[8] = {0};
-    for (int t = 0; t < threads; t++) {
-        jobs[t] = (filter_job){weights, in_channels, out_channels, in_channels * t / threads,
-                               in_channels * (t + 1) / threads, filters};
-        if (t > 0) started[t] = pthread_create(&ids[t], NULL, transform_filters, &jobs[t]) == 0;
-    }
-    transform_filters(&jobs[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(ids[t], NULL);
-        else transform_filters(&jobs[t]);  // no thread to be had: do its share here
-    }
+void sid_max_pool2x2(const float *top, const float *bottom, int input_stride, int in_width, int channels,
+                     float *output, int output_stride, int x0, int count) {
+    kernels()->max_pool2x2(top, bottom, input_stride, in_width, channels, output, output_stride, x0, count);
 }

@@ -1,6 +1,5 @@
 #include "sid_png_idat.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,7 @@
 // PNG's image data is one zlib stream. It is cut into fixed stripes of rows, each deflated on its own
 // (raw deflate, fresh dictionary) and ended with a sync flush, so the pieces concatenate into one valid
 // stream, as pigz does. Stripe boundaries depend only on the image, never on the thread count, so the
-// same image always gives the same bytes.
+// same image always gives the same bytes. No thread starts here: the caller runs the stripes on its own threads.
 
 enum { SID_FILTER_NONE = 0, SID_FILTER_SUB = 1, SID_FILTER_UP = 2, SID_FILTER_AVERAGE = 3, SID_FILTER_PAETH = 4 };
 
@@ -23,7 +22,6 @@ typedef struct sid_idat_job {
     int filter_mask;
     uint32_t stripe_count;
     sid_png_stripe *stripes;
-    atomic_uint next_stripe;
     atomic_int failed;
 } sid_idat_job;
 
@@ -143,18 +141,16 @@ static int sid_deflate_stripe(sid_idat_job *job, uint32_t index) {
     return ok;
 }
 
-static void *sid_idat_worker(void *argument) {
-    sid_idat_job *job = (sid_idat_job *)argument;
-    for (;;) {
-        const uint32_t index = atomic_fetch_add(&job->next_stripe, 1);
-        if (index >= job->stripe_count || atomic_load(&job->failed)) break;
-        if (!sid_deflate_stripe(job, index)) atomic_store(&job->failed, 1);
-    }
-    return NULL;
+/// One stripe: the unit of work the caller's threads share (see sid_png_parallel_for).
+static void sid_idat_stripe(void *context, uint32_t index) {
+    sid_idat_job *job = (sid_idat_job *)context;
+    if (atomic_load(&job->failed)) return;
+    if (!sid_deflate_stripe(job, index)) atomic_store(&job->failed, 1);
 }
 
 int sid_png_deflate_stripes(const void *samples, uint32_t width, uint32_t height, int bit_depth, int level,
-                            int filter_mask, int threads, sid_png_stripe **out_stripes, uint32_t *out_count) {
+                            int filter_mask, int threads, sid_png_parallel_for parallel_for,
+                            sid_png_stripe **out_stripes, uint32_t *out_count) {
     *out_stripes = NULL;
     *out_count = 0;
     const uint32_t count = (height + SID_PNG_STRIPE_ROWS - 1) / SID_PNG_STRIPE_ROWS;
@@ -172,17 +168,13 @@ int sid_png_deflate_stripes(const void *samples, uint32_t width, uint32_t height
         .stripe_count = count,
         .stripes = stripes,
     };
-    atomic_init(&job.next_stripe, 0);
     atomic_init(&job.failed, 0);
 
-    const int helpers = threads > 1 ? (int)((uint32_t)(threads - 1) < count ? (uint32_t)(threads - 1) : count - 1) : 0;
-    pthread_t ids[64];
-    int started = 0;
-    for (; started < helpers && started < 64; started++) {
-        if (pthread_create(&ids[started], NULL, sid_idat_worker, &job) != 0) break;
+    if (parallel_for != NULL && threads > 1 && count > 1) {
+        parallel_for(count, threads, &job, sid_idat_stripe);
+    } else {
+        for (uint32_t index = 0; index < count; index++) sid_idat_stripe(&job, index);
     }
-    sid_idat_worker(&job);
-    for (int i = 0; i < started; i++) pthread_join(ids[i], NULL);
 
     if (atomic_load(&job.failed)) {
         sid_png_free_stripes(stripes, count);

@@ -15,10 +15,12 @@ typedef struct sid_png_stripe {
     size_t filtered_size;
 } sid_png_stripe;
 
-/// Filters and deflates the image in stripes on up to `threads` threads; the concatenated stripes are the body
-/// of one zlib stream (no header, no checksum). Returns 0 when out of memory or zlib fails.
+/// Filters and deflates the image in stripes, through `parallel_for` on up to `threads` threads (NULL: one after
+/// the other here); the concatenated stripes are the body of one zlib stream (no header, no checksum). Returns 0
+/// when out of memory or zlib fails.
 int sid_png_deflate_stripes(const void *samples, uint32_t width, uint32_t height, int bit_depth, int level,
-                            int filter_mask, int threads, sid_png_stripe **out_stripes, uint32_t *out_count);
+                            int filter_mask, int threads, sid_png_parallel_for parallel_for,
+                            sid_png_stripe **out_stripes, uint32_t *out_count);
 
 void sid_png_free_stripes(sid_png_stripe *stripes, uint32_t count);
 

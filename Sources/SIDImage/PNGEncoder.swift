@@ -1,4 +1,5 @@
 import CPNG
+import Dispatch
 
 /// Encodes interleaved RGB images as PNG (8 or 16 bits per sample) with an sRGB chunk and tEXt metadata.
 public struct PNGEncoder: Sendable {
@@ -73,7 +74,7 @@ public struct PNGEncoder: Sendable {
         let status = keyArgument.withUnsafeMutableBufferPointer { keyBuffer in
             valueArgument.withUnsafeMutableBufferPointer { valueBuffer in
                 sid_png_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, Int32(compressionLevel),
-                                   filter.mask, Int32(threads), keyBuffer.baseAddress, valueBuffer.baseAddress,
+                                   filter.mask, Int32(threads), runOnDispatch, keyBuffer.baseAddress, valueBuffer.baseAddress,
                                    Int32(text.count), &outData, &outSize, &message)
             }
         }
@@ -103,6 +104,16 @@ public struct PNGEncoder: Sendable {
             bytes.append(UInt8(scalar.value))
         }
         return bytes
+    }
+}
+
+/// Runs the encoder's stripes on Dispatch's threads, the process's one pool, `threads` lanes taking every
+/// `threads`-th stripe: the C side starts no threads of its own.
+private let runOnDispatch: sid_png_parallel_for = { count, threads, context, item in
+    guard let item else { return }
+    let lanes = Int(min(UInt32(max(threads, 1)), count))
+    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+        for index in stride(from: lane, to: Int(count), by: lanes) { item(context, UInt32(index)) }
     }
 }
 

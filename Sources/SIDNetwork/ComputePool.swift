@@ -2,6 +2,9 @@ import Dispatch
 
 /// The threads one runner computes with, each with its own scratch memory.
 ///
+/// Every parallel loop of the process runs on Dispatch's one pool of threads (`concurrentPerform`): the C
+/// kernels start none of their own, they take a range of work from a caller here.
+///
 /// Each layer's unit of rows is cut into chunks (of Winograd tiles, pixels or rows) that the threads
 /// take in turn; each thread transforms and multiplies its own chunk in its own scratch.
 final class ComputePool: @unchecked Sendable {
@@ -38,5 +41,14 @@ final class ComputePool: @unchecked Sendable {
                 item += lanes
             }
         }
+    }
+
+    /// Runs `body(item)` for every item in 0..<count on the process's threads, for work that needs no scratch.
+    static func concurrently(_ count: Int, _ body: (Int) -> Void) {
+        if count == 1 {
+            body(0)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 }

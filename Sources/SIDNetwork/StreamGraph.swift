@@ -30,16 +30,18 @@ struct StreamGraph {
         let channels: Int
         let height: Int
         let width: Int
-        /// Layers reading this tensor; `outputConsumer` stands for conv10, the final write.
+        /// Layers reading this tensor (indices into `layers`, or `outputConsumer`).
         var consumers: [Int] = []
     }
 
-    /// Channels per pixel and width of each ring; their row counts come from `RowSchedule`.
+    /// Channels per pixel and width of each ring; how many rows each holds is measured by
+    /// `UNetRunner.prepare`, which walks the schedule once without computing.
     struct Ring {
         let channels: Int
         let width: Int
     }
 
+    /// The consumer that stands for conv10, the final write, which is not a layer of the graph.
     static let outputConsumer = -1
 
     private(set) var layers: [Layer] = []

@@ -5,7 +5,7 @@ import SIDModel
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
     /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters laid out once at load for its
-    /// kernel: Winograd F(4x4, 3x3), [36][cin rounded up to 16][cout rounded up to 16], or, when `direct`,
+    /// kernel: Winograd F(4x4, 3x3), [36][cout panels of 32][cin rounded up to 16][32], or, when `direct`,
     /// [9][cin][cout rounded up to 16] for the direct kernel.
     struct Convolution {
         let inChannels: Int
@@ -62,14 +62,21 @@ public final class UNet: @unchecked Sendable {
         }
         func convolution(_ name: String, _ cin: Int, _ cout: Int, direct: Bool = false) throws -> Convolution {
             let weights = try load("\(name).weight")
-            let count = direct ? sid_direct_filter_floats(Int32(cin), Int32(cout)) : sid_winograd_filter_floats(Int32(cin), Int32(cout))
+            let count = direct ? sid_direct_conv3x3_filter_floats(Int32(cin), Int32(cout))
+                               : sid_winograd_f4x4_3x3_filter_floats(Int32(cin), Int32(cout))
             var filters = [Float](repeating: 0, count: count)
             weights.withUnsafeBufferPointer { w in
-                filters.withUnsafeMutableBufferPointer {
+                filters.withUnsafeMutableBufferPointer { filters in
                     if direct {
-                        sid_direct_filters(w.baseAddress, Int32(cin), Int32(cout), $0.baseAddress)
-                    } else {
-                        sid_winograd_filters(w.baseAddress, Int32(cin), Int32(cout), $0.baseAddress)
+                        sid_direct_conv3x3_filters(w.baseAddress, Int32(cin), Int32(cout), filters.baseAddress)
+                        return
+                    }
+                    // Scalar double arithmetic over 7.8 M weights is most of a model's load time: spread the
+                    // input channels over the process's threads.
+                    let chunks = min(cin, Self.filterTransformChunks)
+                    ComputePool.concurrently(chunks) { chunk in
+                        sid_winograd_f4x4_3x3_filters(w.baseAddress, Int32(cin), Int32(cout), Int32(cin * chunk / chunks),
+                                                      Int32(cin * (chunk + 1) / chunks), filters.baseAddress)
                     }
                 }
             }
@@ -123,9 +130,9 @@ public final class UNet: @unchecked Sendable {
         self.output = try pointwise("conv10_1", architecture.width, architecture.outChannels)
     }
 
-    /// Reads the architecture from the tensors themselves (conv1_1 gives the input channels and
-    /// width, conv10_1 the output channels) and checks that every tensor is there with its shape
-    /// and nothing else is; the error lists everything that is wrong.
+    /// Pieces the Winograd filter transform of one convolution is cut into at load (by input channel).
+    static let filterTransformChunks = 16
+
     /// Channel counts as the kernels store them: rounded up to whole 16-float vectors.
     static func padded(_ channels: Int) -> Int { (channels + 15) / 16 * 16 }
 

@@ -50,7 +50,7 @@ public final class UNetRunner {
             let c = architecture.channels(level: level)
             let share = ((c + threads - 1) / max(1, threads) + 31) / 32 * 32
             let tiles = Self.wideUnitTiles >> (level - 4)
-            scratch = max(scratch, sid_winograd_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
+            scratch = max(scratch, sid_winograd_f4x4_3x3_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
         }
         self.pool = ComputePool(threads: threads, scratchFloats: scratch)
     }
@@ -254,7 +254,7 @@ public final class UNetRunner {
                 let y = rows.lowerBound + index
                 guard let top = row(input, 2 * y), let target = row(output, y) else { return }
                 let bottom = row(input, 2 * y + 1) ?? top
-                sid_max_pool(top, bottom, inputStride, Int32(input.width), Int32(output.channels),
+                sid_max_pool2x2(top, bottom, inputStride, Int32(input.width), Int32(output.channels),
                              target, Int32(outputStride), 0, Int32(output.width))
             }
 
@@ -301,7 +301,7 @@ public final class UNetRunner {
         let panels = (conv.outChannels + 31) / 32, shares = splitChannels ? pool.threads : 1
         let partChannels = 32 * ((panels + shares - 1) / shares)
         let parts = (conv.outChannels + partChannels - 1) / partChannels
-        let perTile = sid_winograd_scratch_floats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
+        let perTile = sid_winograd_f4x4_3x3_scratch_floats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
         let chunk: Int
         if splitChannels {
             chunk = max(1, min(tiles, pool.scratchCount / perTile))
@@ -316,7 +316,7 @@ public final class UNetRunner {
         pool.forEach(chunks * parts) { index, thread in
             let first = (index / parts) * chunk
             let firstChannel = (index % parts) * partChannels
-            sid_winograd_conv3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
+            sid_winograd_f4x4_3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
                                  Int32(firstChannel), Int32(min(partChannels, conv.outChannels - firstChannel)),
                                  pool.scratch[thread])
         }

@@ -6,6 +6,7 @@ import SIDModel
 import SIDNetwork
 import SIDRaw
 import SIDSamples
+import SIDTestSupport
 import XCTest
 
 final class EnhancerTests: XCTestCase {

@@ -5,6 +5,7 @@ import SIDModel
 import SIDNetwork
 import SIDRaw
 import SIDSamples
+import SIDTestSupport
 import XCTest
 
 /// The Fuji X-Trans path through the engine: decode, 9-channel packing, the 3x network, the PNG.

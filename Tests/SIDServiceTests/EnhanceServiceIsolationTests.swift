@@ -3,6 +3,7 @@ import SIDEngine
 import SIDImage
 import SIDRaw
 import SIDService
+import SIDTestSupport
 import XCTest
 
 /// Uploads that crash LibRaw, against a service whose decoder runs in `sid decode-helper` processes: each costs

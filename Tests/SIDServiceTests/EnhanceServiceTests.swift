@@ -1,6 +1,7 @@
 import Foundation
 import SIDImage
 import SIDService
+import SIDTestSupport
 import XCTest
 
 /// End to end over real sockets with the real curl: uploads, answers, probes, metrics, errors.

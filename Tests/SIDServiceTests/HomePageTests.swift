@@ -1,5 +1,6 @@
 import Foundation
 import SIDImage
+import SIDTestSupport
 import XCTest
 
 /// The page at / in a real browser: headless Chromium driven by selenium (scripts/ci/browser-home-page.py).

@@ -6,6 +6,7 @@ import SIDNetwork
 import SIDRaw
 import SIDSamples
 @testable import SIDService
+import SIDTestSupport
 import XCTest
 
 final class WorkerPoolTests: XCTestCase {

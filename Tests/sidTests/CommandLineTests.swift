@@ -1,5 +1,6 @@
 import Foundation
 import SIDImage
+import SIDTestSupport
 import XCTest
 
 /// The `sid` commands end to end, as the README shows them.

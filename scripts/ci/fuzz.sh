@@ -23,7 +23,7 @@ declare -A module_of=(
     [pytorch-checkpoint]=SIDCheckpoint
     [tensorbundle-index]=SIDCheckpoint
     [raw-decoder]=SIDRaw
-    [png-decoder]=SIDImage
+    [png-decoder]=SIDTestSupport
 )
 all_targets=(http-request-parser multipart safetensors unpickler zip pytorch-checkpoint tensorbundle-index raw-decoder
              png-decoder)
@@ -39,14 +39,14 @@ declare -A objects_of=(
     [SIDWeights]="SIDWeights SIDModel"
     [SIDCheckpoint]="SIDCheckpoint SIDWeights SIDModel"
     [SIDRaw]="SIDRaw"
-    [SIDImage]="SIDImage CPNG"
+    [SIDTestSupport]="SIDTestSupport CPNGTestDecoder SIDImage CPNG"
 )
 declare -A libraries_of=(
     [SIDHTTP]="-lssl -lcrypto"
     [SIDWeights]="-lssl -lcrypto"
     [SIDCheckpoint]="-lssl -lcrypto"
     [SIDRaw]="-lraw_r"
-    [SIDImage]="-lpng16 -lz"
+    [SIDTestSupport]="-lpng16 -lz"
 )
 
 build=$root/.build-fuzz
@@ -73,6 +73,10 @@ for target in "${targets[@]}"; do
     main_harness=("$root"/Fuzz/"$target"/*Fuzzer.swift)
     binary=$build/bin/$target
     objects=()
+    module_maps=()
+    for map in "$products"/CPNG.build/module.modulemap "$products"/CPNGTestDecoder.build/module.modulemap; do
+        [[ -f $map ]] && module_maps+=(-Xcc -fmodule-map-file="$map")
+    done
     for directory in ${objects_of[$module]}; do objects+=("$products/$directory.build"/*.o); done
     # Relink unless the binary is newer than every input. (Not `ls -t | head -1`: with pipefail, head closing the
     # pipe early can kill ls with SIGPIPE and the script with it.)
@@ -86,7 +90,7 @@ for target in "${targets[@]}"; do
     # shellcheck disable=SC2086 # the library list is meant to split into words
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
         -module-name "$(basename "${main_harness[0]}" .swift)" -I "$products/Modules" -I "$root/Sources/COpenSSL" -I "$root/Sources/CLibRaw" \
-        -Xcc -fmodule-map-file="$products/CPNG.build/module.modulemap" \
+        "${module_maps[@]}" \
         "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" ${libraries_of[$module]} -o "$binary"
 done
 

@@ -4,9 +4,9 @@
 // The arithmetic of the SID U-Net forward pass: Winograd 3x3 convolution, the transposed conv,
 // max pool and a small GEMM, on rows of pixels whose channels are contiguous (row[x * stride + c]).
 //
-// Every kernel exists three times, compiled from one source (kernels_body.h) for AVX-512, for AVX2
-// and for baseline x86-64 / any other CPU; the first call picks the best one this CPU runs, so the
-// same binary works on every host.
+// Every kernel but the output store exists three times, compiled from one source (kernel_set.h) for AVX-512,
+// for AVX2 and for baseline x86-64 / any other CPU; the first call picks the best set this CPU runs, so the
+// same binary works on every host. No kernel starts a thread: each works on a range its caller gives it.
 
 #include <stddef.h>
 
@@ -31,41 +31,47 @@ typedef struct {
     int out_channels;
     int width;
     int tile_rows;
-    /// Winograd: [36][out_channels / 32, rounded up][in_channels rounded up to 16][32], from sid_winograd_filters:
+    /// Winograd: [36][out_channels / 32, rounded up][in_channels rounded up to 16][32], from sid_winograd_f4x4_3x3_filters:
     /// each point's matrix in panels of 32 output channels, so the GEMM streams a panel front to back.
-    /// Direct: [9][in_channels][out_channels rounded up to 16], from sid_direct_filters.
+    /// Direct: [9][in_channels][out_channels rounded up to 16], from sid_direct_conv3x3_filters.
     const float *filters;
     const float *bias;
 } sid_conv3x3;
 
-/// Floats sid_winograd_filters writes for a [cout][cin][3][3] filter bank.
-size_t sid_winograd_filter_floats(int in_channels, int out_channels);
+/// Floats sid_winograd_f4x4_3x3_filters writes for a [cout][cin][3][3] filter bank.
+size_t sid_winograd_f4x4_3x3_filter_floats(int in_channels, int out_channels);
 
-/// U = G g G^T for every filter, in double precision, into the padded layout `sid_conv3x3.filters` wants.
-void sid_winograd_filters(const float *weights, int in_channels, int out_channels, float *filters);
+/// U = G g G^T, in double precision, for input channels [first_in, end_in) of every filter, into the padded layout
+/// `sid_conv3x3.filters` wants; `filters` must start zeroed (the padding is never written). Calls on disjoint
+/// input channels may run at once: loading a model spreads them over the threads.
+void sid_winograd_f4x4_3x3_filters(const float *weights, int in_channels, int out_channels, int first_in, int end_in,
+                                   float *filters);
 
-/// Scratch floats one call of sid_winograd_conv3x3 over `tiles` tiles and `out_channels` outputs needs
+/// Scratch floats one call of sid_winograd_f4x4_3x3 over `tiles` tiles and `out_channels` outputs needs
 /// (in_channels counts both inputs).
-size_t sid_winograd_scratch_floats(int in_channels, int out_channels, int tiles);
+size_t sid_winograd_f4x4_3x3_scratch_floats(int in_channels, int out_channels, int tiles);
 
-/// Computes output channels [first_out, first_out + out_count) of tiles [first_tile, first_tile + tile_count)
-/// of the unit; tile t is 4x4 output pixels at tile row t / ceil(width / 4), tile column t % ceil(width / 4).
-/// first_out is a multiple of 32. Calls on disjoint tiles or channels may run at once.
-void sid_winograd_conv3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
-                          float *scratch);
+/// Winograd F(4x4, 3x3): computes output channels [first_out, first_out + out_count) of tiles
+/// [first_tile, first_tile + tile_count) of the unit; tile t is 4x4 output pixels at tile row t / ceil(width / 4),
+/// tile column t % ceil(width / 4). first_out is a multiple of 32. Calls on disjoint tiles or channels may run at once.
+void sid_winograd_f4x4_3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                           float *scratch);
 
-/// Floats sid_direct_filters writes for a [cout][cin][3][3] filter bank.
-size_t sid_direct_filter_floats(int in_channels, int out_channels);
+/// Floats sid_direct_conv3x3_filters writes for a [cout][cin][3][3] filter bank.
+size_t sid_direct_conv3x3_filter_floats(int in_channels, int out_channels);
 
-/// The filters as the direct convolution reads them: tap-major, then input channel, then output channel.
-void sid_direct_filters(const float *weights, int in_channels, int out_channels, float *filters);
+/// The filters as the direct convolution reads them: tap-major, then input channel, then output channel;
+/// `filters` must start zeroed (the padding is never written).
+void sid_direct_conv3x3_filters(const float *weights, int in_channels, int out_channels, float *filters);
 
 /// Computes pixels [x0, x0 + count) of output row `row` (0 ..< tile_rows * 4) of the unit by direct
-/// convolution, with `filters` from sid_direct_filters; for inputs of at most 16 channels (the packed image),
-/// where Winograd would spend most of its 16-channel vectors on zeros. Calls on disjoint pixels may run at once.
+/// convolution, with `filters` from sid_direct_conv3x3_filters; for inputs of at most 16 channels (the packed
+/// image), where Winograd would spend most of its 16-channel vectors on zeros. Calls on disjoint pixels may run
+/// at once.
 void sid_direct_conv3x3(const sid_conv3x3 *conv, int row, int x0, int count);
 
-/// C[m][n] = sum_k A[m][k] B[k][n], with `n` a multiple of 16.
+/// C[m][n] = sum_k A[m][k] B[k][n], with `n` a multiple of 16, on the set's micro-kernel (gemm_12x32 on
+/// AVX-512, gemm_3x32 on AVX2, gemm_1x32 portable: rows of A x columns of B held in registers).
 void sid_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
 
 /// 2x2 stride-2 transposed convolution of input pixels [x0, x0 + count) of one row: pixel x feeds
@@ -78,15 +84,16 @@ void sid_transposed_conv2x2(const float *input, int input_stride, int in_channel
 
 /// 2x2 stride-2 max pool of two input rows (`bottom` may equal `top` for a ragged last row) into
 /// output pixels [x0, x0 + count); a ragged last column pools what it has.
-void sid_max_pool(const float *top, const float *bottom, int input_stride, int in_width, int channels,
-                  float *output, int output_stride, int x0, int count);
+void sid_max_pool2x2(const float *top, const float *bottom, int input_stride, int in_width, int channels,
+                     float *output, int output_stride, int x0, int count);
 
 typedef enum { SID_OUTPUT_FLOAT = 0, SID_OUTPUT_RGB8 = 1, SID_OUTPUT_RGB16 = 2 } sid_output_kind;
 
 /// conv10's last steps for `count` pixels of one row: adds the bias, pixel-shuffles (channel (c * scale + i)
 /// * scale + j goes to sub-pixel (i, j), colour c) and stores as float, or clipped to [0, 1] and rounded to
 /// 8 or 16 bits. `products` holds each pixel's channels `stride` floats apart; the first pixel's top-left
-/// sample is output[first_sample], and output rows are `row_samples` samples apart.
+/// sample is output[first_sample], and output rows are `row_samples` samples apart. One plain copy serves
+/// every instruction set (store_shuffled.c).
 void sid_store_shuffled(const float *products, int count, int stride, const float *bias, int scale,
                         sid_output_kind kind, void *output, size_t row_samples, size_t first_sample);
 

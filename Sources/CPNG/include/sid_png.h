@@ -1,7 +1,7 @@
 #ifndef SID_PNG_H
 #define SID_PNG_H
 
-// Every libpng call lives behind these functions because libpng reports errors with longjmp,
+// Every libpng call of the service lives behind these functions because libpng reports errors with longjmp,
 // which must never cross a Swift frame. Each function sets up its own setjmp and turns a libpng
 // error into a status code plus a message. All I/O is in memory.
 
@@ -35,44 +35,23 @@ enum {
 /// Size of the message buffer the functions fill on failure.
 #define SID_PNG_MESSAGE_CAPACITY 256
 
+/// Runs item(context, index) for every index in [0, count), on up to `threads` threads at once, and returns when
+/// all have run. The caller supplies it, so that the encoder runs on the process's one pool of threads and
+/// starts none of its own; items may run in any order.
+typedef void (*sid_png_parallel_for)(uint32_t count, int threads, void *context,
+                                     void (*item)(void *context, uint32_t index));
+
 /// Encodes interleaved RGB samples (uint8_t for bit_depth 8, host-order uint16_t for 16) as a PNG
 /// with an sRGB chunk (perceptual) and one tEXt chunk per key/value pair (Latin-1, NUL-terminated).
-/// The image data is filtered and deflated in stripes of rows on up to `threads` threads; the bytes do not
-/// depend on the thread count. On success *out_data is a malloc'd buffer the caller frees with sid_png_free.
+/// The image data is filtered and deflated in stripes of rows, through `parallel_for` on up to `threads` threads
+/// (NULL: one after the other); the bytes do not depend on the thread count. On success *out_data is a malloc'd
+/// buffer the caller frees with sid_png_free.
 sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
                                   int compression_level, int filter_mask, int threads,
-                                  const char *const *text_keys, const char *const *text_values, int text_count,
+                                  sid_png_parallel_for parallel_for, const char *const *text_keys,
+                                  const char *const *text_values, int text_count,
                                   unsigned char **out_data, size_t *out_size,
                                   char message[SID_PNG_MESSAGE_CAPACITY]);
-
-/// One text chunk found while decoding; utf8 is 1 for iTXt (UTF-8) and 0 for tEXt/zTXt (Latin-1).
-typedef struct sid_png_text {
-    char *key;
-    char *value;
-    size_t value_length;
-    int utf8;
-} sid_png_text;
-
-/// A decoded image: palette and low-bit-depth images are expanded to 8 bits, 16-bit samples are in host order.
-typedef struct sid_png_image {
-    uint32_t width;
-    uint32_t height;
-    int bit_depth;
-    int channels;
-    int has_srgb;
-    unsigned char *samples;
-    size_t samples_size;
-    sid_png_text *texts;
-    int text_count;
-} sid_png_image;
-
-/// Decodes a PNG held in memory, refusing images with more than max_pixels pixels.
-/// On success the caller releases the image with sid_png_image_free.
-sid_png_status sid_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
-                              sid_png_image *out_image, char message[SID_PNG_MESSAGE_CAPACITY]);
-
-/// Releases the buffers of an image filled by sid_png_decode (safe on a zeroed image).
-void sid_png_image_free(sid_png_image *image);
 
 /// Releases a buffer returned by sid_png_encode_rgb.
 void sid_png_free(void *pointer);

@@ -64,17 +64,17 @@ final class ConvolutionKernelTests: XCTestCase {
         let tileRows = (height + 3) / 4
         var input = problem.input, skip = problem.skip
         var output = [Float](repeating: .nan, count: height * width * problem.out)
-        let filterCount = direct ? sid_direct_filter_floats(Int32(cin), Int32(problem.out))
-                                 : sid_winograd_filter_floats(Int32(cin), Int32(problem.out))
+        let filterCount = direct ? sid_direct_conv3x3_filter_floats(Int32(cin), Int32(problem.out))
+                                 : sid_winograd_f4x4_3x3_filter_floats(Int32(cin), Int32(problem.out))
         var filters = [Float](repeating: 0, count: filterCount)
         problem.weights.withUnsafeBufferPointer { w in
             filters.withUnsafeMutableBufferPointer {
-                if direct { sid_direct_filters(w.baseAddress, Int32(cin), Int32(problem.out), $0.baseAddress) }
-                else { sid_winograd_filters(w.baseAddress, Int32(cin), Int32(problem.out), $0.baseAddress) }
+                if direct { sid_direct_conv3x3_filters(w.baseAddress, Int32(cin), Int32(problem.out), $0.baseAddress) }
+                else { sid_winograd_f4x4_3x3_filters(w.baseAddress, Int32(cin), Int32(problem.out), 0, Int32(cin), $0.baseAddress) }
             }
         }
         let tiles = tileRows * ((width + 3) / 4)
-        var scratch = [Float](repeating: 0, count: sid_winograd_scratch_floats(Int32(cin), Int32(min(share, problem.out)), Int32(min(chunk, tiles))))
+        var scratch = [Float](repeating: 0, count: sid_winograd_f4x4_3x3_scratch_floats(Int32(cin), Int32(min(share, problem.out)), Int32(min(chunk, tiles))))
         input.withUnsafeMutableBufferPointer { input in
         skip.withUnsafeMutableBufferPointer { skip in
         output.withUnsafeMutableBufferPointer { output in
@@ -108,8 +108,8 @@ final class ConvolutionKernelTests: XCTestCase {
                 } else {
                     for first in stride(from: 0, to: tiles, by: chunk) {
                         for channel in stride(from: 0, to: problem.out, by: share) {
-                            sid_winograd_conv3x3(&conv, Int32(first), Int32(min(chunk, tiles - first)),
-                                                 Int32(channel), Int32(min(share, problem.out - channel)), scratch.baseAddress)
+                            sid_winograd_f4x4_3x3(&conv, Int32(first), Int32(min(chunk, tiles - first)),
+                                                  Int32(channel), Int32(min(share, problem.out - channel)), scratch.baseAddress)
                         }
                     }
                 }
@@ -135,14 +135,6 @@ final class ConvolutionKernelTests: XCTestCase {
         XCTAssertLessThan(worst, tolerance, label, file: file, line: line)
     }
 
-    private func forEveryInstructionSet(_ body: (String) -> Void) {
-        let chosen = KernelSelection.instructionSet
-        defer { XCTAssertTrue(KernelSelection.use(chosen)) }
-        for instructionSet in ["avx512", "avx2", "portable"] where KernelSelection.use(instructionSet) {
-            body(instructionSet)
-        }
-    }
-
     /// The packed input's 4 (Sony) or 9 (Fuji) channels, images down to one pixel wide, rows cut into
     /// pieces that start and end anywhere, and output channels that fill 32, 8 (part of a vector) or 48.
     func testDirectConvolutionMatchesPlainConvolution() {
@@ -153,7 +145,7 @@ final class ConvolutionKernelTests: XCTestCase {
                     seed += 1
                     let problem = Problem(height: 6, width: width, first: cin, out: out, seed: seed)
                     let expected = problem.expected
-                    forEveryInstructionSet { instructionSet in
+                    KernelTesting.forEveryInstructionSet { instructionSet in
                         for chunk in [width, 5] {
                             assertMatches(convolve(problem, direct: true, chunk: chunk), expected, tolerance: 1e-5,
                                           "\(instructionSet) direct cin \(cin) out \(out) width \(width) chunk \(chunk)")
@@ -175,7 +167,7 @@ final class ConvolutionKernelTests: XCTestCase {
                     seed += 1
                     let problem = Problem(height: 7, width: width, first: first, second: second, out: out, seed: seed)
                     let expected = problem.expected
-                    forEveryInstructionSet { instructionSet in
+                    KernelTesting.forEveryInstructionSet { instructionSet in
                         for (chunk, share) in [(1 << 20, 1 << 20), (5, 32), (13, 1 << 20)] {
                             assertMatches(convolve(problem, direct: false, chunk: chunk, share: share), expected, tolerance: 1e-4,
                                           "\(instructionSet) winograd \(first)+\(second) -> \(out) width \(width) chunk \(chunk) share \(share)")

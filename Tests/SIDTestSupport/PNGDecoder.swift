@@ -1,7 +1,10 @@
 import CPNG
+import CPNGTestDecoder
 import Foundation
+import SIDImage
 
-/// Decodes PNG files held in memory; meant for tests and tools that check what the encoder wrote.
+/// Decodes PNG files held in memory, for the tests and the fuzzer that check what the encoder wrote (the service
+/// itself never reads a PNG). Failures are the encoder's `PNGError`s.
 public struct PNGDecoder: Sendable {
     /// Images with more pixels than this are refused before any sample is decoded.
     public var maxPixelCount: Int
@@ -18,7 +21,7 @@ public struct PNGDecoder: Sendable {
         let status = bytes.withUnsafeBufferPointer { buffer in
             sid_png_decode(buffer.baseAddress, buffer.count, UInt64(max(maxPixelCount, 0)), &image, &message)
         }
-        guard status == SID_PNG_OK else { throw PNGError(status: status, message: String(cString: message)) }
+        guard status == SID_PNG_OK else { throw Self.error(status, message: String(cString: message)) }
         defer { sid_png_image_free(&image) }
 
         let sampleCount = Int(image.width) * Int(image.height) * Int(image.channels)
@@ -50,10 +53,43 @@ public struct PNGDecoder: Sendable {
                           channels: Int(image.channels), samples: samples, text: text, hasSRGB: image.has_srgb != 0)
     }
 
+    private static func error(_ status: sid_png_status, message: String) -> PNGError {
+        switch status {
+        case SID_PNG_NOT_PNG: return .notPNG
+        case SID_PNG_TRUNCATED: return .truncated
+        case SID_PNG_TOO_LARGE: return .tooLarge(message)
+        case SID_PNG_OUT_OF_MEMORY: return .outOfMemory(message)
+        default: return .libpng(message)
+        }
+    }
+
     private static func latin1String(_ cString: UnsafePointer<CChar>) -> String {
         let length = strlen(cString)
         let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self),
                                         count: length)
         return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+    }
+}
+
+/// A decoded PNG: samples are widened to UInt16 (8-bit images keep values 0-255) and interleaved by channel.
+public struct DecodedPNG: Sendable {
+    /// Pixels per row.
+    public var width: Int
+    /// Number of rows.
+    public var height: Int
+    /// Bits per sample after expansion: 8 or 16.
+    public var bitDepth: Int
+    /// Samples per pixel: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA.
+    public var channels: Int
+    /// Row-major interleaved samples, width x height x channels of them.
+    public var samples: [UInt16]
+    /// Text chunks (tEXt, zTXt, iTXt) in file order.
+    public var text: [(key: String, value: String)]
+    /// Whether the file carries an sRGB chunk.
+    public var hasSRGB: Bool
+
+    /// The value of the first text chunk with this keyword.
+    public func textValue(forKey key: String) -> String? {
+        text.first { $0.key == key }?.value
     }
 }
