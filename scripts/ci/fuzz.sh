@@ -13,50 +13,40 @@ seconds=${1:-60}
 shift || true
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/ci/fuzz.sh [seconds per target] [target ...]" >&2; exit 2; }
 
-# Target -> the module its harness tests. Order is the order they run in.
-declare -A module_of=(
-    [http-request-parser]=SIDHTTP
-    [multipart]=SIDHTTP
-    [safetensors]=SIDWeights
-    [unpickler]=SIDCheckpoint
-    [zip]=SIDCheckpoint
-    [pytorch-checkpoint]=SIDCheckpoint
-    [tensorbundle-index]=SIDCheckpoint
-    [raw-decoder]=SIDRaw
-    [png-decoder]=SIDTestSupport
-)
-all_targets=(http-request-parser multipart safetensors unpickler zip pytorch-checkpoint tensorbundle-index raw-decoder
-             png-decoder)
+# Every folder under Fuzz/ but Support/ is a target; what each links comes from the package itself: the modules
+# its harness imports, their transitive dependencies (`swift package describe`) and the system libraries and
+# linker settings of those (`swift package dump-package`), so nothing here restates the module graph.
+all_targets=()
+for directory in "$root"/Fuzz/*/; do
+    name=$(basename "$directory")
+    [[ $name != Support ]] && all_targets+=("$name")
+done
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 for target in "${targets[@]}"; do
-    [[ -n ${module_of[$target]:-} ]] || { echo "unknown fuzz target: $target (known: ${all_targets[*]})" >&2; exit 2; }
+    [[ -d $root/Fuzz/$target && $target != Support ]] \
+        || { echo "unknown fuzz target: $target (known: ${all_targets[*]})" >&2; exit 2; }
 done
-
-# Module -> the SwiftPM build directories whose objects it needs, and the system libraries it links.
-declare -A objects_of=(
-    [SIDHTTP]="SIDHTTP SIDSockets HTTPTypes Logging"
-    [SIDWeights]="SIDWeights SIDModel"
-    [SIDCheckpoint]="SIDCheckpoint SIDWeights SIDModel"
-    [SIDRaw]="SIDRaw"
-    [SIDTestSupport]="SIDTestSupport CPNGTestDecoder SIDImage CPNG"
-)
-declare -A libraries_of=(
-    [SIDHTTP]="-lssl -lcrypto"
-    [SIDWeights]="-lssl -lcrypto"
-    [SIDCheckpoint]="-lssl -lcrypto"
-    [SIDRaw]="-lraw_r"
-    [SIDTestSupport]="-lpng16 -lz"
-)
 
 build=$root/.build-fuzz
 spm=$build/spm
 products=$spm/release
-mkdir -p "$build/bin"
+mkdir -p "$build/bin" "$build/plans"
+swift package --package-path "$root" --scratch-path "$spm" describe --type json > "$build/plans/describe.json"
+swift package --package-path "$root" --scratch-path "$spm" dump-package > "$build/plans/dump.json"
+declare -A modules_of objects_of libraries_of includes_of
+for target in "${targets[@]}"; do
+    python3 "$root/scripts/ci/lib/fuzz_link_plan.py" "$build/plans/describe.json" "$build/plans/dump.json" \
+        "$root"/Fuzz/"$target"/*.swift > "$build/plans/$target"
+    modules_of[$target]=$(sed -n 's/^modules: *//p' "$build/plans/$target")
+    objects_of[$target]=$(sed -n 's/^objects: *//p' "$build/plans/$target")
+    libraries_of[$target]=$(sed -n 's/^libraries: *//p' "$build/plans/$target")
+    includes_of[$target]=$(sed -n 's/^includes: *//p' "$build/plans/$target")
+done
 
 # 1. The modules, instrumented, built by SwiftPM (which also fetches HTTPTypes and Logging) with testing enabled so
 #    that harnesses can `@testable import` them and reach internal parsers. Only the modules the chosen targets need.
-modules=$(for target in "${targets[@]}"; do echo "${module_of[$target]}"; done | sort -u)
+modules=$(for target in "${targets[@]}"; do tr ' ' '\n' <<< "${modules_of[$target]}"; done | sort -u)
 for module in $modules; do
     echo "== building $module (fuzzer + address sanitizer)"
     # Not `--sanitize=fuzzer --sanitize=address`: SwiftPM hands those to swiftc as two flags and the last one wins.
@@ -66,18 +56,21 @@ for module in $modules; do
     [[ -f $products/Modules/$module.swiftmodule ]] || { echo "building $module failed" >&2; exit 1; }
 done
 
-# 2. One executable per target: its harness plus the shared support files, linked with the module's objects.
+# 2. One executable per target: its harness plus the shared support files, linked with its closure's objects.
 for target in "${targets[@]}"; do
-    module=${module_of[$target]}
     harness=("$root"/Fuzz/"$target"/*.swift)
     main_harness=("$root"/Fuzz/"$target"/*Fuzzer.swift)
     binary=$build/bin/$target
     objects=()
-    module_maps=()
-    for map in "$products"/CPNG.build/module.modulemap "$products"/CPNGTestDecoder.build/module.modulemap; do
-        [[ -f $map ]] && module_maps+=(-Xcc -fmodule-map-file="$map")
+    clang_modules=()
+    for directory in ${objects_of[$target]}; do
+        objects+=("$products/$directory.build"/*.o)
+        # C targets: their generated module map lets the harness (and the Swift modules above) import them.
+        [[ -f $products/$directory.build/module.modulemap ]] \
+            && clang_modules+=(-Xcc -fmodule-map-file="$products/$directory.build/module.modulemap")
     done
-    for directory in ${objects_of[$module]}; do objects+=("$products/$directory.build"/*.o); done
+    includes=()
+    for directory in ${includes_of[$target]}; do includes+=(-I "$root/$directory"); done
     # Relink unless the binary is newer than every input. (Not `ls -t | head -1`: with pipefail, head closing the
     # pipe early can kill ls with SIGPIPE and the script with it.)
     stale=0
@@ -89,9 +82,9 @@ for target in "${targets[@]}"; do
     echo "== linking $target"
     # shellcheck disable=SC2086 # the library list is meant to split into words
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
-        -module-name "$(basename "${main_harness[0]}" .swift)" -I "$products/Modules" -I "$root/Sources/COpenSSL" -I "$root/Sources/CLibRaw" \
-        "${module_maps[@]}" \
-        "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" ${libraries_of[$module]} -o "$binary"
+        -module-name "$(basename "${main_harness[0]}" .swift)" -I "$products/Modules" "${includes[@]}" \
+        "${clang_modules[@]}" "${harness[@]}" "$root"/Fuzz/Support/*.swift "${objects[@]}" ${libraries_of[$target]} \
+        -o "$binary"
 done
 
 # Where a finding happened: the first frame of its report, run once more, that is in our code (Sources/, Fuzz/) or
