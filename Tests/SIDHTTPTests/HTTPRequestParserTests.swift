@@ -1,5 +1,6 @@
 import HTTPTypes
 import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 final class HTTPRequestParserTests: XCTestCase {

@@ -1,5 +1,6 @@
 import HTTPTypes
 @testable import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 final class HTTPResponseEncoderTests: XCTestCase {

@@ -1,4 +1,5 @@
 import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 final class MultipartFormDataTests: XCTestCase {

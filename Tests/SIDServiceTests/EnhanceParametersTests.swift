@@ -1,5 +1,6 @@
 @testable import SIDService
 import SIDRaw
+import SIDTestSupport
 import XCTest
 
 final class EnhanceParametersTests: XCTestCase {

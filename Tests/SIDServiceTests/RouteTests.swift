@@ -1,4 +1,5 @@
 @testable import SIDService
+import SIDTestSupport
 import XCTest
 
 final class RouteTests: XCTestCase {

@@ -3,6 +3,7 @@ import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 @testable import SIDService
+import SIDTestSupport
 import XCTest
 
 final class ServiceConfigurationTests: XCTestCase {

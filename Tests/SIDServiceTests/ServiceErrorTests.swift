@@ -3,6 +3,7 @@ import HTTPTypes
 import SIDEngine
 import SIDRaw
 @testable import SIDService
+import SIDTestSupport
 import XCTest
 
 final class ServiceErrorTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import SIDService
+import SIDTestSupport
 import XCTest
 
 final class SignalWatcherTests: XCTestCase {

@@ -3,6 +3,7 @@ import Foundation
 import SIDEngine
 import SIDNetwork
 import SIDSamples
+import SIDTestSupport
 import XCTest
 
 /// `sid bench` in both modes: the synthetic scene through the whole path, and `--input` packed planes

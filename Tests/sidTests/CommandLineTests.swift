@@ -69,8 +69,7 @@ final class CommandLineTests: XCTestCase {
     /// A Fuji shooter's path: an X-Trans sample, a Fuji-shaped checkpoint beside a Sony one, the model
     /// chosen by the raw's sensor.
     func testXTransRawsGoToTheFujiModel() throws {
-        let weights = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("WeightsTestSupport/Fixtures")
-        XCTAssertEqual(try sid.run(["convert", weights.appendingPathComponent("fuji_w1_zip.pth").path, "--output", "fuji.safetensors"]).status, 0)
+        XCTAssertEqual(try sid.run(["convert", WeightsFixtures.path("fuji_w1_zip.pth"), "--output", "fuji.safetensors"]).status, 0)
         XCTAssertEqual(try sid.run(["convert", Self.fixtures.appendingPathComponent("parity_w8.pth").path, "--output", "sony.safetensors"]).status, 0)
         XCTAssertEqual(try sid.run(["sample", "xt.dng", "--xtrans", "--width", "150", "--height", "120"]).status, 0)
         let info = try sid.run(["info", "xt.dng"])

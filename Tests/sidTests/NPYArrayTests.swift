@@ -1,5 +1,6 @@
 import Foundation
 @testable import sid
+import SIDTestSupport
 import XCTest
 
 final class NPYArrayTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 @testable import sid
 import SIDEngine
 import SIDRaw
+import SIDTestSupport
 import XCTest
 
 /// `sid pack` against the packers run in-process on the same raw.

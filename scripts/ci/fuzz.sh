@@ -23,7 +23,7 @@ declare -A module_of=(
     [pytorch-checkpoint]=SIDCheckpoint
     [tensorbundle-index]=SIDCheckpoint
     [raw-decoder]=SIDRaw
-    [png-decoder]=SIDTestSupport
+    [png-decoder]=PNGTestDecoder
 )
 all_targets=(http-request-parser multipart safetensors unpickler zip pytorch-checkpoint tensorbundle-index raw-decoder
              png-decoder)
@@ -39,14 +39,14 @@ declare -A objects_of=(
     [SIDWeights]="SIDWeights SIDModel"
     [SIDCheckpoint]="SIDCheckpoint SIDWeights SIDModel"
     [SIDRaw]="SIDRaw"
-    [SIDTestSupport]="SIDTestSupport CPNGTestDecoder SIDImage CPNG"
+    [PNGTestDecoder]="PNGTestDecoder CPNGTestDecoder SIDImage CPNG"
 )
 declare -A libraries_of=(
     [SIDHTTP]="-lssl -lcrypto"
     [SIDWeights]="-lssl -lcrypto"
     [SIDCheckpoint]="-lssl -lcrypto"
     [SIDRaw]="-lraw_r"
-    [SIDTestSupport]="-lpng16 -lz"
+    [PNGTestDecoder]="-lpng16 -lz"
 )
 
 build=$root/.build-fuzz
