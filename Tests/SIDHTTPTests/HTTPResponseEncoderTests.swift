@@ -1,6 +1,5 @@
 import HTTPTypes
 @testable import SIDHTTP
-import SIDTestSupport
 import XCTest
 
 final class HTTPResponseEncoderTests: XCTestCase {

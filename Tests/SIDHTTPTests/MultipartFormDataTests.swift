@@ -1,5 +1,4 @@
 import SIDHTTP
-import SIDTestSupport
 import XCTest
 
 final class MultipartFormDataTests: XCTestCase {

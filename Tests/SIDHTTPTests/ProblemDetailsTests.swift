@@ -1,6 +1,5 @@
 import HTTPTypes
 import SIDHTTP
-import SIDTestSupport
 import XCTest
 
 final class ProblemDetailsTests: XCTestCase {

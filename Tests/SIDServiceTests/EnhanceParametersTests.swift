@@ -1,6 +1,5 @@
 @testable import SIDService
 import SIDRaw
-import SIDTestSupport
 import XCTest
 
 final class EnhanceParametersTests: XCTestCase {

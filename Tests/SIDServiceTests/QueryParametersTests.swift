@@ -1,5 +1,4 @@
 @testable import SIDService
-import SIDTestSupport
 import XCTest
 
 final class QueryParametersTests: XCTestCase {

@@ -1,6 +1,5 @@
 import SIDEngine
 @testable import SIDService
-import SIDTestSupport
 import XCTest
 
 final class ServerTimingTests: XCTestCase {

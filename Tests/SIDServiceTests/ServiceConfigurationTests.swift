@@ -3,7 +3,6 @@ import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 @testable import SIDService
-import SIDTestSupport
 import XCTest
 
 final class ServiceConfigurationTests: XCTestCase {

@@ -3,7 +3,6 @@ import HTTPTypes
 import SIDEngine
 import SIDRaw
 @testable import SIDService
-import SIDTestSupport
 import XCTest
 
 final class ServiceErrorTests: XCTestCase {

@@ -1,6 +1,5 @@
 import Foundation
 import SIDService
-import SIDTestSupport
 import XCTest
 
 final class SignalWatcherTests: XCTestCase {

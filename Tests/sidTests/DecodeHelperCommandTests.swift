@@ -4,20 +4,18 @@ import XCTest
 
 /// `sid decode-helper` and the `sid enhance` paths that use it.
 final class DecodeHelperCommandTests: XCTestCase {
-    var directory: URL!
     var sid: CommandRunner!
+    var directory: URL { sid.workingDirectory }
 
     static let crashes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes")
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sid-helper-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        sid = CommandRunner(workingDirectory: directory)
+        sid = try CommandRunner()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+    override func tearDown() {
+        sid = nil
     }
 
     func testEnhanceMakesTheSamePNGIsolatedAndInProcess() throws {

@@ -1,6 +1,5 @@
 import Foundation
 @testable import sid
-import SIDTestSupport
 import XCTest
 
 final class NPYArrayTests: XCTestCase {

@@ -6,9 +6,19 @@ public struct CommandRunner {
 
     public let workingDirectory: URL
     public var environment: [String: String] = ProcessInfo.processInfo.environment.filter { $0.key != "SID_WEIGHTS" }
+    /// Held so that the directory lives as long as a copy of the runner does.
+    private let scratch: TemporaryDirectory?
 
     public init(workingDirectory: URL) {
         self.workingDirectory = workingDirectory
+        scratch = nil
+    }
+
+    /// A runner in a fresh temporary directory, removed when the last copy of the runner is gone.
+    public init() throws {
+        let scratch = try TemporaryDirectory()
+        self.scratch = scratch
+        workingDirectory = scratch.url
     }
 
     /// Bench and enhance on the full network are slow in debug builds: the timeout only stops a hung command.
