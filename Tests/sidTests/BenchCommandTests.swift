@@ -120,10 +120,7 @@ final class BenchCommandTests: XCTestCase {
             (["bench", "--save-output", "out.npy"], "needs --input"),
             (["bench", "--runs", "0"], "--runs"),
         ] {
-            let outcome = try sid.run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)")
-            XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+            try sid.assertRefuses(arguments, mentioning: needle)
         }
     }
 }

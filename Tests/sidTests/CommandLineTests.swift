@@ -94,10 +94,7 @@ final class CommandLineTests: XCTestCase {
             (["enhance", "dark.dng", "--ratio", "10", "--weights", "dark.dng"], "weights"),
             (["convert", "dark.dng", "--output", "x.safetensors"], "dark.dng"),
         ] {
-            let outcome = try sid.run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)")
-            XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+            try sid.assertRefuses(arguments, mentioning: needle)
         }
         try Data("not a raw".utf8).write(to: directory.appendingPathComponent("note.txt"))
         let outcome = try sid.run(["enhance", "note.txt", "--ratio", "10"])

@@ -73,10 +73,7 @@ final class PackCommandTests: XCTestCase {
             (["pack", "dark.dng", "--ratio", "10", "-o", "no-such-directory/x.npy"], "cannot write"),
             (["pack", "dark.dng", "--ratio", "10"], "--output"),
         ] {
-            let outcome = try sid.run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)")
-            XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+            try sid.assertRefuses(arguments, mentioning: needle)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.npy").path))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// Runs the `sid` binary in a working directory, with the caller's environment minus SID_WEIGHTS.
 public struct CommandRunner {
@@ -26,5 +27,14 @@ public struct CommandRunner {
     public func run(_ arguments: [String], timeout: TimeInterval = 900) throws -> Outcome {
         try Subprocess.run(Executables.sid(), arguments, environment: environment, directory: workingDirectory,
                            timeout: timeout)
+    }
+
+    /// Asserts that `sid arguments` fails with `needle` in its message (case-insensitive) and without a crash.
+    public func assertRefuses(_ arguments: [String], mentioning needle: String,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let outcome = try run(arguments)
+        XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "), file: file, line: line)
+        XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)", file: file, line: line)
+        XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr, file: file, line: line)
     }
 }
