@@ -63,8 +63,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Test support shared by the test targets and the fuzzers: the PNG decoder that checks what the encoder wrote.
-        .target(name: "SIDTestSupport", dependencies: ["SIDImage", "CPNGTestDecoder"], path: "Tests/SIDTestSupport"),
+        // The one test-support target: raw socket client, curl and subprocess runners, the built executables, a
+        // served `sid serve`, an in-process service, shared assets (SID_REQUIRE_SHARED), fixtures, the PNG decoder.
+        .target(name: "SIDTestSupport",
+                dependencies: ["PNGTestDecoder", "SIDImage", "SIDRaw", "SIDSamples", "SIDModel", "SIDWeights",
+                               "SIDNetwork", "SIDEngine", "SIDService",
+                               .product(name: "Logging", package: "swift-log")],
+                path: "Tests/SIDTestSupport", exclude: ["Fixtures/Weights", "Images"]),
+        // The PNG decoder that checks what the encoder wrote, part of SIDTestSupport (which re-exports it) but a
+        // target of its own because the png-decoder fuzzer links it without XCTest and the service modules.
+        .target(name: "PNGTestDecoder", dependencies: ["SIDImage", "CPNGTestDecoder"], path: "Tests/SIDTestSupport/Images"),
+        // Tests of the test support itself: the shared-asset lookup with and without SID_REQUIRE_SHARED.
+        .testTarget(name: "SIDTestSupportTests", dependencies: ["SIDTestSupport"]),
         // The test decoder's libpng calls, behind their own setjmp (libpng's longjmp must not cross Swift frames).
         .target(name: "CPNGTestDecoder", dependencies: ["CPNG"], path: "Tests/CPNGTestDecoder",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
@@ -73,27 +83,23 @@ let package = Package(
         // `sid decode-helper` does: the isolation tests' helper command. Test-only, never part of `sid`.
         .executableTarget(name: "sid-faulty-decoder", dependencies: ["SIDDecoderIsolation"],
                           path: "Tests/sid-faulty-decoder"),
-        // DNG fixtures, error assertions and child-process checks shared by the raw, isolation and engine tests.
-        .target(name: "SIDRawTestSupport", dependencies: ["SIDRaw", "SIDSamples"], path: "Tests/SIDRawTestSupport"),
-        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDRawTestSupport"]),
+        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDTestSupport"]),
         .testTarget(name: "SIDDecoderIsolationTests",
-                    dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDRawTestSupport", "sid-faulty-decoder"]),
-        .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDRawTestSupport"]),
+                    dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
+        .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDTestSupport"]),
         .testTarget(name: "SIDNetworkTests", dependencies: ["SIDNetwork", "SIDModel", "SIDWeights", "SIDCheckpoint", "SIDSamples"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDImageTests", dependencies: ["SIDImage", "SIDTestSupport"]),
         .testTarget(name: "SIDEngineTests",
-                    dependencies: ["SIDEngine", "SIDModel", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDRawTestSupport",
-                                   "SIDTestSupport", "sid-faulty-decoder"]),
-        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP", "SIDSockets"]),
+                    dependencies: ["SIDEngine", "SIDModel", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
+        .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP", "SIDSockets", "SIDTestSupport"]),
         .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDHTTP", "SIDSockets", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage",
                                                          "SIDTestSupport"]),
         .testTarget(name: "SIDModelTests", dependencies: ["SIDModel"]),
-        // Fixtures (checkpoints written by real torch.save), scratch directories and seeded values for the two below.
-        .target(name: "WeightsTestSupport", dependencies: ["SIDWeights"], path: "Tests/WeightsTestSupport", exclude: ["Fixtures"]),
         // Writes its files with SIDCheckpoint's safetensors writer: only the tests link the converter.
-        .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights", "SIDModel", "SIDCheckpoint", "WeightsTestSupport"]),
-        .testTarget(name: "SIDCheckpointTests", dependencies: ["SIDCheckpoint", "SIDModel", "SIDWeights", "WeightsTestSupport"]),
-        // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
+        .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights", "SIDModel", "SIDCheckpoint", "SIDTestSupport"]),
+        .testTarget(name: "SIDCheckpointTests", dependencies: ["SIDCheckpoint", "SIDModel", "SIDWeights", "SIDTestSupport"]),
+        // Runs the built `sid` binary as a user would (every command, `sid serve` included); the dependency makes
+        // `swift test` build it.
         .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,5 @@
 import SIDImage
-import SIDTestSupport
+import PNGTestDecoder
 
 /// Decodes bytes as a PNG: libpng errors must come back as `PNGError`, and a decoded image must hold exactly
 /// width x height x channels samples of its bit depth.

@@ -1,5 +1,5 @@
 @testable import SIDCheckpoint
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class CRC32Tests: XCTestCase {

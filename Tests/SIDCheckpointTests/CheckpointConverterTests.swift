@@ -2,7 +2,7 @@ import Foundation
 @testable import SIDCheckpoint
 import SIDModel
 import SIDWeights
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class CheckpointConverterTests: XCTestCase {
@@ -18,7 +18,7 @@ final class CheckpointConverterTests: XCTestCase {
     }
 
     func testConvertsZipCheckpoint() throws {
-        let source = Fixtures.path("sony_w2_zip.pth")
+        let source = WeightsFixtures.path("sony_w2_zip.pth")
         let report = try CheckpointConverter.convert(checkpointAt: source, to: output)
         XCTAssertEqual(report.sourceFormat, .pytorchZip)
         XCTAssertEqual(report.model, .sony)
@@ -46,7 +46,7 @@ final class CheckpointConverterTests: XCTestCase {
             ("sony_w1_float16.pth", .pytorchZip), ("sony_w1_bfloat16_legacy.pth", .pytorchLegacy),
         ]
         for (fixture, format) in cases {
-            let report = try CheckpointConverter.convert(checkpointAt: Fixtures.path(fixture), to: output)
+            let report = try CheckpointConverter.convert(checkpointAt: WeightsFixtures.path(fixture), to: output)
             XCTAssertEqual(report.sourceFormat, format, fixture)
             let file = try WeightsFile(path: output)
             XCTAssertEqual(file.metadata["source_format"], format.rawValue)
@@ -55,7 +55,7 @@ final class CheckpointConverterTests: XCTestCase {
     }
 
     func testConvertsFujiCheckpoint() throws {
-        let report = try CheckpointConverter.convert(checkpointAt: Fixtures.path("fuji_w1_zip.pth"), to: output)
+        let report = try CheckpointConverter.convert(checkpointAt: WeightsFixtures.path("fuji_w1_zip.pth"), to: output)
         XCTAssertEqual(report.model, .fuji)
         XCTAssertEqual(report.width, 1)
         let file = try WeightsFile(path: output)
@@ -130,32 +130,32 @@ final class CheckpointConverterTests: XCTestCase {
     }
 
     func testRefusals() throws {
-        try? FileManager.default.removeItem(atPath: Fixtures.forbiddenGlobalMarker)
+        try? FileManager.default.removeItem(atPath: WeightsFixtures.forbiddenGlobalMarker)
         let expectations: [(String, CheckpointError)] = [
             ("forbidden_global_zip.pth", .forbiddenGlobal("os.system")),
             ("forbidden_global_legacy.pth", .forbiddenGlobal("posix.system")),
             ("sony_w1_float64.pth", .unsupportedDType(tensor: "conv1_1.weight", dtype: "float64")),
-            ("pickle_protocol2.pkl", .unrecognisedCheckpoint(path: Fixtures.path("pickle_protocol2.pkl"))),
-            ("expected.json", .unrecognisedCheckpoint(path: Fixtures.path("expected.json"))),
+            ("pickle_protocol2.pkl", .unrecognisedCheckpoint(path: WeightsFixtures.path("pickle_protocol2.pkl"))),
+            ("expected.json", .unrecognisedCheckpoint(path: WeightsFixtures.path("expected.json"))),
         ]
         for (fixture, expected) in expectations {
-            XCTAssertThrowsError(try CheckpointConverter.convert(checkpointAt: Fixtures.path(fixture), to: output)) { error in
+            XCTAssertThrowsError(try CheckpointConverter.convert(checkpointAt: WeightsFixtures.path(fixture), to: output)) { error in
                 XCTAssertEqual(error as? CheckpointError, expected, fixture)
             }
         }
-        XCTAssertThrowsError(try CheckpointConverter.convert(checkpointAt: Fixtures.path("deflated.zip"), to: output)) { error in
+        XCTAssertThrowsError(try CheckpointConverter.convert(checkpointAt: WeightsFixtures.path("deflated.zip"), to: output)) { error in
             XCTAssertTrue("\(error)".contains("deflate"), "\(error)")
         }
         XCTAssertThrowsError(try CheckpointConverter.convert(checkpointAt: directory.path("absent.pth"), to: output)) { error in
             guard case WeightsError.unreadableFile? = error as? WeightsError else { return XCTFail("\(error)") }
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: Fixtures.forbiddenGlobalMarker))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: WeightsFixtures.forbiddenGlobalMarker))
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
 
     func testRefusesToOverwriteTheCheckpoint() throws {
         let copy = directory.path("copy.pth")
-        try FileManager.default.copyItem(atPath: Fixtures.path("sony_w1_wrapped.pth"), toPath: copy)
+        try FileManager.default.copyItem(atPath: WeightsFixtures.path("sony_w1_wrapped.pth"), toPath: copy)
         XCTAssertThrowsError(try CheckpointConverter.convert(checkpointAt: copy, to: copy))
         XCTAssertNoThrow(try PyTorchCheckpoint(path: copy))
     }
@@ -175,6 +175,6 @@ final class CheckpointConverterTests: XCTestCase {
             let view = try XCTUnwrap(file.tensor(name))
             return (name: name, shape: view.shape, values: Array(view.values))
         }
-        try Fixtures.assertMatchesExpected(tensors, fixture: fixture, line: line)
+        try WeightsFixtures.assertMatchesExpected(tensors, fixture: fixture, line: line)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import SIDCheckpoint
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class GitBlobSHA1Tests: XCTestCase {
@@ -10,8 +10,8 @@ final class GitBlobSHA1Tests: XCTestCase {
     }
 
     func testFixtureFileMatchesGitHashObject() throws {
-        // `git hash-object Tests/WeightsTestSupport/Fixtures/pickle_protocol4.pkl` printed this.
-        let path = Fixtures.path("pickle_protocol4.pkl")
+        // `git hash-object Tests/SIDTestSupport/Fixtures/Weights/pickle_protocol4.pkl` printed this.
+        let path = WeightsFixtures.path("pickle_protocol4.pkl")
         XCTAssertEqual(try GitBlobSHA1.hex(ofFileAt: path), "5851dd1e09f76d12559dbda3ef923c47274dc494")
         XCTAssertEqual(try GitBlobSHA1.hex(ofFileAt: path), GitBlobSHA1.hex(of: try Data(contentsOf: URL(fileURLWithPath: path))))
     }

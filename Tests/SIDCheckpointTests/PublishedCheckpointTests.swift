@@ -1,5 +1,5 @@
 import SIDCheckpoint
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class PublishedCheckpointTests: XCTestCase {
@@ -19,12 +19,12 @@ final class PublishedCheckpointTests: XCTestCase {
 
     func testUnknownFilesAreNotRecognised() throws {
         // A real file's blob hash (from `git hash-object`) that is not a published checkpoint.
-        let hash = try GitBlobSHA1.hex(ofFileAt: Fixtures.path("pickle_protocol4.pkl"))
+        let hash = try GitBlobSHA1.hex(ofFileAt: WeightsFixtures.path("pickle_protocol4.pkl"))
         XCTAssertNil(PublishedCheckpoint.recognise(gitBlobSHA1: hash))
     }
 
     func testTableAgreesWithTheSharedListOfUnobtainableBlobs() throws {
-        let list = try String(contentsOf: try Fixtures.sharedAssets().appendingPathComponent("UNOBTAINABLE_BLOBS.tsv"), encoding: .utf8)
+        let list = try String(contentsOf: try WeightsFixtures.sharedAssets().appendingPathComponent("UNOBTAINABLE_BLOBS.tsv"), encoding: .utf8)
         let listed = Set(list.split(separator: "\n").map { String($0.prefix { $0 != "\t" }) })
         for checkpoint in PublishedCheckpoint.known {
             XCTAssertTrue(listed.contains(checkpoint.gitBlobSHA1), checkpoint.name)

@@ -1,28 +1,28 @@
 import Foundation
 @testable import SIDCheckpoint
 import SIDWeights
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class PyTorchCheckpointTests: XCTestCase {
     func testZipCheckpoint() throws {
-        let checkpoint = try PyTorchCheckpoint(path: Fixtures.path("sony_w2_zip.pth"))
+        let checkpoint = try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w2_zip.pth"))
         XCTAssertEqual(checkpoint.format, .zip)
         try assertMatches(checkpoint, fixture: "sony_w2_zip.pth")
     }
 
     func testLegacyCheckpointHoldsTheSameValues() throws {
-        let checkpoint = try PyTorchCheckpoint(path: Fixtures.path("sony_w2_legacy.pth"))
+        let checkpoint = try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w2_legacy.pth"))
         XCTAssertEqual(checkpoint.format, .legacy)
         try assertMatches(checkpoint, fixture: "sony_w2_legacy.pth")
-        let zip = try PyTorchCheckpoint(path: Fixtures.path("sony_w2_zip.pth")).stateDict()
+        let zip = try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w2_zip.pth")).stateDict()
         XCTAssertEqual(try checkpoint.stateDict(), zip)
     }
 
     /// Wrapped in {'state_dict': ..., 'epoch': 3}, "module."-prefixed, with permuted, offset, shared and
     /// strided tensors, a Parameter, and an int64 tensor outside the state dict.
     func testWrappedCheckpointWithViews() throws {
-        let checkpoint = try PyTorchCheckpoint(path: Fixtures.path("sony_w1_wrapped.pth"))
+        let checkpoint = try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w1_wrapped.pth"))
         try assertMatches(checkpoint, fixture: "sony_w1_wrapped.pth")
         let tensors = try checkpoint.stateDict()
         XCTAssertFalse(tensors.contains { $0.name.hasPrefix("module.") })
@@ -34,17 +34,17 @@ final class PyTorchCheckpointTests: XCTestCase {
     }
 
     func testFujiCheckpointNestedUnderModel() throws {
-        try assertMatches(try PyTorchCheckpoint(path: Fixtures.path("fuji_w1_zip.pth")), fixture: "fuji_w1_zip.pth")
+        try assertMatches(try PyTorchCheckpoint(path: WeightsFixtures.path("fuji_w1_zip.pth")), fixture: "fuji_w1_zip.pth")
     }
 
     func testHalfPrecisionIsWidenedExactly() throws {
-        try assertMatches(try PyTorchCheckpoint(path: Fixtures.path("sony_w1_float16.pth")), fixture: "sony_w1_float16.pth")
+        try assertMatches(try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w1_float16.pth")), fixture: "sony_w1_float16.pth")
         try assertMatches(
-            try PyTorchCheckpoint(path: Fixtures.path("sony_w1_bfloat16_legacy.pth")), fixture: "sony_w1_bfloat16_legacy.pth")
+            try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w1_bfloat16_legacy.pth")), fixture: "sony_w1_bfloat16_legacy.pth")
     }
 
     func testDoublePrecisionIsRefusedNamingTheType() throws {
-        let checkpoint = try PyTorchCheckpoint(path: Fixtures.path("sony_w1_float64.pth"))
+        let checkpoint = try PyTorchCheckpoint(path: WeightsFixtures.path("sony_w1_float64.pth"))
         XCTAssertThrowsError(try checkpoint.stateDict()) { error in
             XCTAssertEqual(error as? CheckpointError, .unsupportedDType(tensor: "conv1_1.weight", dtype: "float64"))
             XCTAssertTrue("\(error)".contains("float64"))
@@ -52,24 +52,24 @@ final class PyTorchCheckpointTests: XCTestCase {
     }
 
     func testForbiddenGlobalInZipExecutesNothing() throws {
-        try? FileManager.default.removeItem(atPath: Fixtures.forbiddenGlobalMarker)
-        XCTAssertThrowsError(try PyTorchCheckpoint(path: Fixtures.path("forbidden_global_zip.pth"))) { error in
+        try? FileManager.default.removeItem(atPath: WeightsFixtures.forbiddenGlobalMarker)
+        XCTAssertThrowsError(try PyTorchCheckpoint(path: WeightsFixtures.path("forbidden_global_zip.pth"))) { error in
             XCTAssertEqual(error as? CheckpointError, .forbiddenGlobal("os.system"))
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: Fixtures.forbiddenGlobalMarker))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: WeightsFixtures.forbiddenGlobalMarker))
     }
 
     func testForbiddenGlobalInLegacyExecutesNothing() throws {
         // Made with torch.save of an object whose __reduce__ returns (os.system, ...): Python names it posix.system.
-        try? FileManager.default.removeItem(atPath: Fixtures.forbiddenGlobalMarker)
-        XCTAssertThrowsError(try PyTorchCheckpoint(path: Fixtures.path("forbidden_global_legacy.pth"))) { error in
+        try? FileManager.default.removeItem(atPath: WeightsFixtures.forbiddenGlobalMarker)
+        XCTAssertThrowsError(try PyTorchCheckpoint(path: WeightsFixtures.path("forbidden_global_legacy.pth"))) { error in
             XCTAssertEqual(error as? CheckpointError, .forbiddenGlobal("posix.system"))
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: Fixtures.forbiddenGlobalMarker))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: WeightsFixtures.forbiddenGlobalMarker))
     }
 
     func testCheckpointWithoutAStateDict() throws {
-        let checkpoint = try PyTorchCheckpoint(path: Fixtures.path("no_state_dict.pth"))
+        let checkpoint = try PyTorchCheckpoint(path: WeightsFixtures.path("no_state_dict.pth"))
         XCTAssertThrowsError(try checkpoint.stateDict()) { error in
             XCTAssertEqual(error as? CheckpointError, .malformedCheckpoint(
                 "no state dict containing conv1_1.weight was found (top level: epoch, weights)"))
@@ -77,7 +77,7 @@ final class PyTorchCheckpointTests: XCTestCase {
     }
 
     func testMissingStorageFile() throws {
-        XCTAssertThrowsError(try PyTorchCheckpoint(path: Fixtures.path("missing_storage.pth"))) { error in
+        XCTAssertThrowsError(try PyTorchCheckpoint(path: WeightsFixtures.path("missing_storage.pth"))) { error in
             guard case CheckpointError.malformedCheckpoint(let reason)? = error as? CheckpointError else { return XCTFail("\(error)") }
             XCTAssertTrue(reason.contains("data/0 is not in the archive"), reason)
         }
@@ -85,13 +85,13 @@ final class PyTorchCheckpointTests: XCTestCase {
 
     func testFormatDetection() throws {
         for (fixture, format) in [("sony_w2_zip.pth", PyTorchCheckpoint.Format.zip), ("sony_w2_legacy.pth", .legacy)] {
-            let file = try MappedFile(path: Fixtures.path(fixture))
+            let file = try MappedFile(path: WeightsFixtures.path(fixture))
             XCTAssertEqual(PyTorchCheckpoint.format(of: file.bytes), format)
         }
         // A plain pickle is not a legacy checkpoint: it lacks the magic number.
-        let pickle = try MappedFile(path: Fixtures.path("pickle_protocol2.pkl"))
+        let pickle = try MappedFile(path: WeightsFixtures.path("pickle_protocol2.pkl"))
         XCTAssertNil(PyTorchCheckpoint.format(of: pickle.bytes))
-        XCTAssertThrowsError(try PyTorchCheckpoint(path: Fixtures.path("pickle_protocol2.pkl"))) { error in
+        XCTAssertThrowsError(try PyTorchCheckpoint(path: WeightsFixtures.path("pickle_protocol2.pkl"))) { error in
             guard case CheckpointError.unrecognisedCheckpoint? = error as? CheckpointError else { return XCTFail("\(error)") }
         }
     }
@@ -99,7 +99,7 @@ final class PyTorchCheckpointTests: XCTestCase {
     func testTruncatedLegacyCheckpoint() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("cut.pth")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("sony_w2_legacy.pth")))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: WeightsFixtures.path("sony_w2_legacy.pth")))
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try PyTorchCheckpoint(path: path)) { error in
             guard case CheckpointError.truncated? = error as? CheckpointError else { return XCTFail("\(error)") }
@@ -127,6 +127,6 @@ final class PyTorchCheckpointTests: XCTestCase {
     }
 
     private func assertMatches(_ checkpoint: PyTorchCheckpoint, fixture: String, line: UInt = #line) throws {
-        try Fixtures.assertMatchesExpected(try checkpoint.stateDict().map { ($0.name, $0.shape, $0.values) }, fixture: fixture, line: line)
+        try WeightsFixtures.assertMatchesExpected(try checkpoint.stateDict().map { ($0.name, $0.shape, $0.values) }, fixture: fixture, line: line)
     }
 }

@@ -1,13 +1,13 @@
 import Foundation
 @testable import SIDCheckpoint
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class RestrictedUnpicklerTests: XCTestCase {
     /// The generator pickles the same structure with every protocol, exercising text, binary and framed opcodes.
     func testReadsEveryProtocol() throws {
         for protocolVersion in 0 ... 5 {
-            let value = try load(try Data(contentsOf: Fixtures.directory.appendingPathComponent("pickle_protocol\(protocolVersion).pkl")))
+            let value = try load(try Data(contentsOf: WeightsFixtures.directory.appendingPathComponent("pickle_protocol\(protocolVersion).pkl")))
             let dict = try XCTUnwrap(value.dict, "protocol \(protocolVersion)")
             let context = "protocol \(protocolVersion)"
 

@@ -1,7 +1,7 @@
 import Foundation
 @testable import SIDCheckpoint
 import SIDWeights
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class SafeTensorsWriterTests: XCTestCase {

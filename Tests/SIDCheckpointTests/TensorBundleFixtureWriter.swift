@@ -1,6 +1,6 @@
 import Foundation
 @testable import SIDCheckpoint
-import WeightsTestSupport
+import SIDTestSupport
 
 /// Writes a TensorFlow tensor bundle (`<prefix>.index` + `<prefix>.data-00000-of-00001`) the way TensorFlow does:
 /// tensors in name order in the data file, and a LevelDB table index with a header entry under the empty key,

@@ -1,7 +1,7 @@
 import Foundation
 @testable import SIDCheckpoint
 import SIDModel
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 /// The SID authors' real index files (../shared/sid-assets), checked against their human-readable tables.
@@ -15,7 +15,7 @@ final class TensorBundleIndexTests: XCTestCase {
     }
 
     private func checkRealIndex(_ directory: String, inputChannels: Int, outputChannels: Int) throws {
-        let folder = try Fixtures.sharedAssets().appendingPathComponent("weights/\(directory)")
+        let folder = try WeightsFixtures.sharedAssets().appendingPathComponent("weights/\(directory)")
         let index = try TensorBundleIndex(contentsOf: folder.appendingPathComponent("model.ckpt.index").path)
         let table = try String(contentsOf: folder.appendingPathComponent("model.ckpt.index.tensors.txt"), encoding: .utf8)
         let rows = try table.split(separator: "\n").filter { !$0.hasPrefix("HEADER") && !$0.hasPrefix("total bytes") }.map(parse)

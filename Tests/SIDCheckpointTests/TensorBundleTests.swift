@@ -1,6 +1,6 @@
 import Foundation
 @testable import SIDCheckpoint
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class TensorBundleTests: XCTestCase {

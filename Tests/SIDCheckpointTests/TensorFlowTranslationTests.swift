@@ -1,7 +1,7 @@
 import Foundation
 @testable import SIDCheckpoint
 import SIDModel
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class TensorFlowTranslationTests: XCTestCase {

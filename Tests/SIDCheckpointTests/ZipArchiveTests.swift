@@ -1,12 +1,12 @@
 import Foundation
 @testable import SIDCheckpoint
 import SIDWeights
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class ZipArchiveTests: XCTestCase {
     func testReadsATorchArchive() throws {
-        let file = try MappedFile(path: Fixtures.path("sony_w1_wrapped.pth"))
+        let file = try MappedFile(path: WeightsFixtures.path("sony_w1_wrapped.pth"))
         let archive = try ZipArchive(bytes: file.bytes)
         let pickle = try XCTUnwrap(archive.entry(named: "sony_w1_wrapped/data.pkl"))
         XCTAssertEqual(Array(try archive.contents(of: pickle).prefix(2)), [0x80, 0x02])
@@ -26,7 +26,7 @@ final class ZipArchiveTests: XCTestCase {
     }
 
     func testDeflatedEntriesAreNamed() throws {
-        let file = try MappedFile(path: Fixtures.path("deflated.zip"))
+        let file = try MappedFile(path: WeightsFixtures.path("deflated.zip"))
         let archive = try ZipArchive(bytes: file.bytes)
         XCTAssertThrowsError(try archive.contents(of: try XCTUnwrap(archive.entry(named: "archive/data.pkl")))) { error in
             XCTAssertTrue("\(error)".contains("compressed with deflate"), "\(error)")
@@ -34,7 +34,7 @@ final class ZipArchiveTests: XCTestCase {
     }
 
     func testTruncatedArchive() throws {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("sony_w1_wrapped.pth"))))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: WeightsFixtures.path("sony_w1_wrapped.pth"))))
         try Array(bytes.prefix(bytes.count / 2)).withUnsafeBytes { raw in
             XCTAssertThrowsError(try ZipArchive(bytes: raw)) { error in
                 XCTAssertTrue("\(error)".contains("end-of-central-directory"), "\(error)")
@@ -43,7 +43,7 @@ final class ZipArchiveTests: XCTestCase {
     }
 
     func testCorruptEntryFailsItsCRC() throws {
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("sony_w1_wrapped.pth"))))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: WeightsFixtures.path("sony_w1_wrapped.pth"))))
         try bytes.withUnsafeBytes { raw in
             let entry = try XCTUnwrap(try ZipArchive(bytes: raw).entry(named: "sony_w1_wrapped/data/0"))
             let data = try ZipArchive(bytes: raw).contents(of: entry)

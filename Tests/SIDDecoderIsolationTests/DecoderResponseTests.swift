@@ -1,7 +1,7 @@
 import Foundation
 @testable import SIDDecoderIsolation
 import SIDRaw
-import SIDRawTestSupport
+import SIDTestSupport
 import SIDSamples
 import XCTest
 

@@ -1,6 +1,6 @@
 import Foundation
 @testable import SIDDecoderIsolation
-import SIDRawTestSupport
+import SIDTestSupport
 import XCTest
 
 /// The process plumbing under `IsolatedRawDecoder`, with small system programs as helpers.

@@ -1,7 +1,7 @@
 import Foundation
 @testable import SIDDecoderIsolation
 import SIDRaw
-import SIDRawTestSupport
+import SIDTestSupport
 import SIDSamples
 import XCTest
 
@@ -22,7 +22,7 @@ final class IsolatedRawDecoderTests: XCTestCase {
 
     private func decoder(fault: Fault? = nil, memoryMegabytes: Int = 1024, timeout: Duration = .seconds(30),
                          maxPixels: Int = 100_000_000) throws -> IsolatedRawDecoder {
-        let command = [try ChildProcesses.faultyDecoderExecutable()] + (fault.map { ["--fault", $0.rawValue] } ?? [])
+        let command = [try Executables.faultyDecoder()] + (fault.map { ["--fault", $0.rawValue] } ?? [])
         let memory = Self.unlimited ? 0 : memoryMegabytes << 20
         return IsolatedRawDecoder(isolation: DecoderIsolation(command: command, memoryLimitBytes: memory,
                                                               timeout: timeout), maxPixels: maxPixels)

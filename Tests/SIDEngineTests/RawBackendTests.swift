@@ -4,7 +4,7 @@ import SIDEngine
 import SIDModel
 import SIDNetwork
 import SIDRaw
-import SIDRawTestSupport
+import SIDTestSupport
 import SIDSamples
 import XCTest
 
@@ -31,7 +31,7 @@ final class RawBackendTests: XCTestCase {
         let spawns = directory.appendingPathComponent("spawns"), received = directory.appendingPathComponent("received")
         let script = #"echo spawn >> "$0"; tee -a "$1" | exec "$2""#
         let isolation = DecoderIsolation(
-            command: ["/bin/sh", "-c", script, spawns.path, received.path, try ChildProcesses.faultyDecoderExecutable()],
+            command: ["/bin/sh", "-c", script, spawns.path, received.path, try Executables.faultyDecoder()],
             memoryLimitBytes: DecoderIsolation.memoryLimitSetting() ?? 1 << 30, timeout: .seconds(30))
         return (isolation, spawns, received)
     }

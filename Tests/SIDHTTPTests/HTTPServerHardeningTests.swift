@@ -1,11 +1,12 @@
 import Foundation
 import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 /// Hostile and broken clients over raw sockets: smuggling attempts, limits, slow clients, vanishing clients.
 final class HTTPServerHardeningTests: ServerTestCase {
     private func rejection(of request: String, server: HTTPServer) throws -> (head: String, problem: [String: Any]?, closed: Bool) {
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send(request)
         let result = client.readUntilClosed(timeout: 3)
         let text = String(decoding: result.bytes, as: UTF8.self)
@@ -56,7 +57,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
         try requireCurl()
         let server = try startServer { $0.headerReadTimeout = .milliseconds(1500) }
         let request = Array("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: 1\r\n".utf8)
-        let slowClients = try (0 ..< 20).map { _ in try RawClient(port: server.port) }
+        let slowClients = try (0 ..< 20).map { _ in try TestSocket(port: server.port) }
         let dribbling = Thread {
             for index in 0 ..< 10 {
                 for client in slowClients { try? client.send([request[index]]) }
@@ -81,7 +82,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
 
     func testIdleConnectionWithoutRequestIsClosedSilently() throws {
         let server = try startServer { $0.headerReadTimeout = .milliseconds(300) }
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         let result = client.readUntilClosed(timeout: 3)
         XCTAssertTrue(result.closed)
         XCTAssertEqual(result.bytes, [], "a connection that never sent anything gets no 408")
@@ -89,7 +90,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
 
     func testKeepAliveIdleTimeoutClosesSilently() throws {
         let server = try startServer { $0.keepAliveIdleTimeout = .milliseconds(300) }
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertTrue(client.read(until: "ok", timeout: 3).hasSuffix("ok"))
         let start = Date()
@@ -101,7 +102,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
 
     func testStalledBodyGets408() throws {
         let server = try startServer { $0.bodyIdleTimeout = .milliseconds(400) }
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789")
         let start = Date()
         let result = client.readUntilClosed(timeout: 3)
@@ -117,7 +118,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
             $0.bodyIdleTimeout = .seconds(5)
             $0.bodyTotalTimeout = .milliseconds(600)
         }
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n")
         for _ in 0 ..< 10 {
             try? client.send("x")
@@ -130,7 +131,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
 
     func testClientDisconnectMidUploadFreesTheConnection() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n")
         try client.send([UInt8](repeating: 7, count: 1_000_000))
         XCTAssertTrue(eventually { server.activeConnectionCount == 1 && server.inFlightRequestCount == 1 })
@@ -142,7 +143,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
 
     func testHandlerSeesClientDisconnect() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("GET /wait-disconnect HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertTrue(eventually { self.handler.handledPaths.contains("/wait-disconnect") })
         Thread.sleep(forTimeInterval: 0.1)
@@ -154,11 +155,11 @@ final class HTTPServerHardeningTests: ServerTestCase {
     func testMaxConnectionsAnswers503() throws {
         try requireCurl()
         let server = try startServer { $0.maxConnections = 2 }
-        let holders = try (0 ..< 2).map { _ in try RawClient(port: server.port) }
+        let holders = try (0 ..< 2).map { _ in try TestSocket(port: server.port) }
         for holder in holders { try holder.send("GET /healthz HTTP/1.1\r\n") }
         XCTAssertTrue(eventually { server.activeConnectionCount == 2 })
         let result = try Curl.run(["--include", "--write-out", "\n%{time_total}", url(server, "/healthz")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), result.output)
         XCTAssertTrue(result.output.contains("Retry-After: 1\r\n"), result.output)
         XCTAssertTrue(result.output.contains("\"status\":503"), result.output)
@@ -171,7 +172,7 @@ final class HTTPServerHardeningTests: ServerTestCase {
 
     func testStalledReaderHitsTheWriteTimeout() throws {
         let server = try startServer { $0.writeTimeout = .milliseconds(300) }
-        let client = try RawClient(port: server.port, receiveBufferSize: 4096)
+        let client = try TestSocket(port: server.port, receiveBufferSize: 4096)
         try client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
         // The client never reads; 32 MB cannot fit in the socket buffers, so the server must give up.
         XCTAssertTrue(eventually(timeout: 5) { server.activeConnectionCount == 0 })

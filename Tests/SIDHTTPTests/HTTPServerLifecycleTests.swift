@@ -1,6 +1,7 @@
 import Foundation
 import SIDHTTP
 import SIDSockets
+import SIDTestSupport
 import XCTest
 
 /// Start, drain and stop.
@@ -37,7 +38,7 @@ final class HTTPServerLifecycleTests: ServerTestCase {
         defer { server.stop() }
         try requireCurl()
         let result = try Curl.run(["http://[::1]:\(server.port)/healthz"])
-        XCTAssertEqual(result.output, "ok", result.errors)
+        XCTAssertEqual(result.output, "ok", result.stderr)
     }
 
     func testDrainingFinishesInFlightRequestsAndClosesTheListener() throws {
@@ -45,17 +46,17 @@ final class HTTPServerLifecycleTests: ServerTestCase {
         let server = try startServer()
         let slow = try Curl.start(["--include", url(server, "/sleep?ms=700")])
         XCTAssertTrue(eventually { server.inFlightRequestCount == 1 })
-        let idle = try RawClient(port: server.port)
+        let idle = try TestSocket(port: server.port)
         XCTAssertTrue(eventually { server.activeConnectionCount == 2 })
 
         server.beginDraining()
         XCTAssertTrue(server.isDraining)
-        XCTAssertThrowsError(try RawClient(port: server.port), "the listener must be closed")
+        XCTAssertThrowsError(try TestSocket(port: server.port), "the listener must be closed")
         XCTAssertTrue(idle.readUntilClosed(timeout: 2).closed, "idle connections close at once")
 
         XCTAssertTrue(server.waitUntilIdle(timeout: .seconds(3)))
-        let result = slow.finish()
-        XCTAssertEqual(result.status, 0, result.errors)
+        let result = try slow.finish()
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 200 OK\r\n"), result.output)
         XCTAssertTrue(result.output.contains("Connection: close\r\n"), result.output)
         XCTAssertTrue(result.output.hasSuffix("slept"), result.output)
@@ -69,17 +70,17 @@ final class HTTPServerLifecycleTests: ServerTestCase {
         XCTAssertTrue(eventually { server.inFlightRequestCount == 1 })
         XCTAssertFalse(server.waitUntilIdle(timeout: .milliseconds(100)))
         XCTAssertTrue(server.waitUntilIdle(timeout: .seconds(3)))
-        _ = slow.finish()
+        _ = try slow.finish()
     }
 
     func testStopClosesKeptAliveConnections() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertTrue(client.read(until: "ok", timeout: 3).hasSuffix("ok"))
         server.stop()
         XCTAssertTrue(client.readUntilClosed(timeout: 2).closed)
         XCTAssertTrue(eventually { server.activeConnectionCount == 0 })
-        XCTAssertThrowsError(try RawClient(port: server.port))
+        XCTAssertThrowsError(try TestSocket(port: server.port))
     }
 }

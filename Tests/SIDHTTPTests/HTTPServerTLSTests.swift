@@ -1,5 +1,6 @@
 import Foundation
 import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 /// HTTPS with a self-signed certificate made by the openssl CLI.
@@ -13,15 +14,10 @@ final class HTTPServerTLSTests: ServerTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-                             "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw XCTSkip("openssl could not make a certificate") }
+        let openssl = try Subprocess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+            "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate])
+        guard openssl.status == 0 else { throw XCTSkip("openssl could not make a certificate: \(openssl.stderr)") }
         return (certificate, key)
     }
 
@@ -34,13 +30,13 @@ final class HTTPServerTLSTests: ServerTestCase {
         let base = "https://localhost:\(server.port)"
         let resolve = "localhost:\(server.port):127.0.0.1"
         let get = try Curl.run(["--cacert", files.certificate, "--resolve", resolve, base + "/healthz"])
-        XCTAssertEqual(get.status, 0, get.errors)
+        XCTAssertEqual(get.exitCode, 0, get.stderr)
         XCTAssertEqual(get.output, "ok")
 
         let file = try temporaryFile(size: 2 * 1024 * 1024)
         let post = try Curl.run(["--cacert", files.certificate, "--resolve", resolve, "--data-binary", "@\(file.path)",
                                  "--write-out", "\n%{time_total}", base + "/echo"])
-        XCTAssertEqual(post.status, 0, post.errors)
+        XCTAssertEqual(post.exitCode, 0, post.stderr)
         XCTAssertTrue(post.output.hasPrefix("length=\(file.bytes.count) fnv=\(TestHandler.fnv1a(file.bytes[...])) "),
                       post.output)
         XCTAssertLessThan(try XCTUnwrap(post.output.split(separator: "\n").last.flatMap { Double($0) }), 0.8)
@@ -48,7 +44,7 @@ final class HTTPServerTLSTests: ServerTestCase {
         let keepAlive = try Curl.run(["--cacert", files.certificate, "--resolve", resolve, "--output", "/dev/null",
                                       "--output", "/dev/null", "--write-out", "%{num_connects}\n",
                                       base + "/healthz", base + "/healthz"])
-        XCTAssertEqual(keepAlive.output.split(separator: "\n"), ["1", "0"], keepAlive.errors)
+        XCTAssertEqual(keepAlive.output.split(separator: "\n"), ["1", "0"], keepAlive.stderr)
     }
 
     func testPlainHTTPToTheTLSPortFailsTheHandshakeOnly() throws {
@@ -56,7 +52,7 @@ final class HTTPServerTLSTests: ServerTestCase {
         let server = try startServer {
             $0.tls = .init(certificateChainPath: files.certificate, privateKeyPath: files.key)
         }
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertTrue(client.readUntilClosed(timeout: 3).closed)
         XCTAssertTrue(eventually { server.activeConnectionCount == 0 })
@@ -69,7 +65,7 @@ final class HTTPServerTLSTests: ServerTestCase {
             $0.tls = .init(certificateChainPath: files.certificate, privateKeyPath: files.key)
             $0.tlsHandshakeTimeout = .milliseconds(300)
         }
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         XCTAssertTrue(client.readUntilClosed(timeout: 3).closed)
         XCTAssertTrue(eventually { server.activeConnectionCount == 0 })
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 /// The server seen through curl: what real clients do with uploads, keep-alive and Expect.
@@ -9,7 +10,7 @@ final class HTTPServerTests: ServerTestCase {
         try requireCurl()
         let server = try startServer()
         let result = try Curl.run(["--include", url(server, "/healthz")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 200 OK\r\n"), result.output)
         XCTAssertTrue(result.output.contains("\r\nContent-Length: 2\r\n"), result.output)
         XCTAssertTrue(result.output.contains("\r\nDate: "), result.output)
@@ -21,12 +22,12 @@ final class HTTPServerTests: ServerTestCase {
         try requireCurl()
         let server = try startServer()
         let result = try Curl.run(["--head", url(server, "/healthz")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.output.contains("Content-Length: 2\r\n"), result.output)
         XCTAssertTrue(result.output.hasSuffix("\r\n\r\n"), result.output)
 
         // On one connection: if HEAD leaked a body, the next response would be misread.
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         let responses = client.read(until: "ok", timeout: 3)
         XCTAssertEqual(responses.components(separatedBy: "HTTP/1.1 200 OK").count, 3, responses)
@@ -39,7 +40,7 @@ final class HTTPServerTests: ServerTestCase {
         let file = try temporaryFile(size: 5 * 1024 * 1024)
         let result = try Curl.run(["--data-binary", "@\(file.path)", "-H", "Content-Type: application/octet-stream",
                                    "--write-out", "\n%{http_code} %{time_total}", url(server, "/echo")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         let lines = result.output.split(separator: "\n")
         XCTAssertEqual(lines.first.map(String.init),
                        "length=\(file.bytes.count) fnv=\(TestHandler.fnv1a(file.bytes[...])) expect=100-continue trailer=none")
@@ -56,7 +57,7 @@ final class HTTPServerTests: ServerTestCase {
         let file = try temporaryFile(size: 3 * 1024 * 1024)
         let result = try Curl.run(["-F", "file=@\(file.path);filename=shot.ARW", "-F", "ratio=100",
                                    "--write-out", "\n%{time_total}", url(server, "/upload")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         let lines = result.output.split(separator: "\n")
         XCTAssertEqual(lines.first.map(String.init),
                        "parts=2 filename=shot.ARW length=\(file.bytes.count) fnv=\(TestHandler.fnv1a(file.bytes[...])) expect=100-continue")
@@ -69,7 +70,7 @@ final class HTTPServerTests: ServerTestCase {
         let server = try startServer()
         let result = try Curl.run(["--output", "/dev/null", "--output", "/dev/null", "--write-out", "%{num_connects}\n",
                                    url(server, "/healthz"), url(server, "/healthz")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertEqual(result.output.split(separator: "\n"), ["1", "0"])
         XCTAssertEqual(server.acceptedConnectionCount, 1)
     }
@@ -80,7 +81,7 @@ final class HTTPServerTests: ServerTestCase {
         let file = try temporaryFile(size: 1_500_000)
         let result = try Curl.run(["-H", "Transfer-Encoding: chunked", "--data-binary", "@\(file.path)",
                                    "--write-out", "\n%{time_total}", url(server, "/echo")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.output.hasPrefix("length=\(file.bytes.count) fnv=\(TestHandler.fnv1a(file.bytes[...])) "),
                       result.output)
         let seconds = try XCTUnwrap(result.output.split(separator: "\n").last.flatMap { Double($0) })
@@ -93,7 +94,7 @@ final class HTTPServerTests: ServerTestCase {
         let file = try temporaryFile(size: 5 * 1024 * 1024)
         let result = try Curl.run(["--data-binary", "@\(file.path)", "--write-out", "\n%{http_code} %{time_total} %{size_upload}",
                                    url(server, "/limited")])
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         let lines = result.output.split(separator: "\n")
         let body = try XCTUnwrap(lines.first)
         let problem = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
@@ -107,7 +108,7 @@ final class HTTPServerTests: ServerTestCase {
 
     func testEarlyRejectionOfARequestWithoutBodyKeepsTheConnection() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("GET /missing HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         let responses = client.read(until: "\r\n\r\nok", timeout: 3)
         XCTAssertTrue(responses.hasPrefix("HTTP/1.1 404 Not Found\r\n"), responses)
@@ -118,7 +119,7 @@ final class HTTPServerTests: ServerTestCase {
         try requireCurl()
         let server = try startServer()
         let result = try Curl.run(["--include", "-X", "POST", url(server, "/echo")]) // POST without a body: 411
-        XCTAssertEqual(result.status, 0, result.errors)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 411 Length Required\r\n"), result.output)
         XCTAssertTrue(result.output.contains("Content-Type: application/problem+json\r\n"), result.output)
         XCTAssertTrue(result.output.contains("Connection: close\r\n"), result.output)
@@ -151,7 +152,7 @@ final class HTTPServerTests: ServerTestCase {
 
     func testOneExchangeValueTravelsFromHeadToRespondToFinished() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
             + "GET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
             + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -176,7 +177,7 @@ final class HTTPServerTests: ServerTestCase {
 
     func testHTTP10KeepAlive() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         let first = client.read(until: "ok", timeout: 3)
         XCTAssertTrue(first.contains("Connection: keep-alive\r\n"), first)
@@ -188,7 +189,7 @@ final class HTTPServerTests: ServerTestCase {
 
     func testPipelinedRequestsAreAnsweredInOrder() throws {
         let server = try startServer()
-        let client = try RawClient(port: server.port)
+        let client = try TestSocket(port: server.port)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
             + "GET /sleep?ms=50 HTTP/1.1\r\nHost: t\r\n\r\n"
             + "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nX-Checksum: 7\r\n\r\n")

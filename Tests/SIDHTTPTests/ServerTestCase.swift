@@ -1,5 +1,6 @@
 import Foundation
 import SIDHTTP
+import SIDTestSupport
 import XCTest
 
 /// Starts servers on 127.0.0.1 with an ephemeral port and stops them after each test.

@@ -1,6 +1,6 @@
 import Foundation
 @testable import SIDRaw
-import SIDRawTestSupport
+import SIDTestSupport
 import XCTest
 
 final class BayerPackerTests: XCTestCase {

@@ -1,5 +1,5 @@
 @testable import SIDRaw
-import SIDRawTestSupport
+import SIDTestSupport
 import XCTest
 
 final class XTransPatternTests: XCTestCase {

@@ -12,19 +12,8 @@ final class EnhanceServiceIsolationTests: XCTestCase {
     static let crashes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes")
 
-    /// The `sid` built next to this test bundle, whose decode-helper mode the service spawns.
-    private func sidExecutable() throws -> String {
-        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("sid").path
-        guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            XCTFail("no sid executable at \(candidate); `swift test` builds it")
-            throw XCTSkip("no sid executable")
-        }
-        return candidate
-    }
-
     func testUploadsThatCrashLibRawGetProblemsAndTheServerServesOn() throws {
-        let sid = try sidExecutable()
+        let sid = try Executables.sid()
         let harness = try ServiceHarness { configuration in
             configuration.decoder = .isolated
             configuration.decoderExecutable = sid

@@ -1,5 +1,6 @@
 import Foundation
 import SIDService
+import SIDTestSupport
 import XCTest
 
 /// Readiness over the service's life: starting, ready, draining.

@@ -1,5 +1,6 @@
 import Foundation
 import SIDService
+import SIDTestSupport
 import XCTest
 
 /// The limits that protect the service: body size (413), header size (431), slowness (408), pixel count (422), TLS.

@@ -1,5 +1,6 @@
 import Foundation
 import SIDService
+import SIDTestSupport
 import XCTest
 
 /// The bounded queue in front of the workers: full, abandoned, expired, drained.

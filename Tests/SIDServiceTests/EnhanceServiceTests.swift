@@ -88,11 +88,11 @@ final class EnhanceServiceTests: XCTestCase {
         let result = try curl("--data-binary", "@\(SampleRaws.small)", "-H", "Content-Type: application/octet-stream",
                               "-w", "%{http_code} %{num_connects}\\n", "-o", "/dev/null", "-o", "/dev/null",
                               "\(url)/v1/enhance?ratio=10", "\(url)/v1/enhance?ratio=20")
-        XCTAssertEqual(result.writeOut, "200 1\n200 0\n", "the second request must reuse the first connection")
+        XCTAssertEqual(result.output, "200 1\n200 0\n", "the second request must reuse the first connection")
 
         let probes = try curl("-w", "%{http_code} %{num_connects}\\n", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
                               "\(url)/healthz", "\(url)/readyz", "\(url)/metrics")
-        XCTAssertEqual(probes.writeOut, "200 1\n200 0\n200 0\n")
+        XCTAssertEqual(probes.output, "200 1\n200 0\n200 0\n")
     }
 
     // MARK: - Probes and documents

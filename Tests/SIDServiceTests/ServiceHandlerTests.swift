@@ -5,6 +5,7 @@ import SIDHTTP
 @testable import SIDService
 import SIDRaw
 import SIDSockets
+import SIDTestSupport
 import XCTest
 
 /// The handler's three stages without a server: the exchange `head` makes is the one `finished` logs.

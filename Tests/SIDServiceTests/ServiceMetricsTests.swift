@@ -1,5 +1,6 @@
 import SIDEngine
 @testable import SIDService
+import SIDTestSupport
 import XCTest
 
 final class ServiceMetricsTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import SIDWeights
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class SHA256Tests: XCTestCase {

@@ -2,7 +2,7 @@ import Foundation
 import SIDCheckpoint
 import SIDModel
 @testable import SIDWeights
-import WeightsTestSupport
+import SIDTestSupport
 import XCTest
 
 final class WeightsFileTests: XCTestCase {
@@ -84,8 +84,8 @@ final class WeightsFileTests: XCTestCase {
     }
 
     func testPyTorchCheckpointIsNamed() throws {
-        try assertInvalid(Fixtures.path("sony_w1_wrapped.pth"), mentioning: "convert it with `sid convert`")
-        try assertInvalid(Fixtures.path("sony_w2_legacy.pth"), mentioning: "pickle")
+        try assertInvalid(WeightsFixtures.path("sony_w1_wrapped.pth"), mentioning: "convert it with `sid convert`")
+        try assertInvalid(WeightsFixtures.path("sony_w2_legacy.pth"), mentioning: "pickle")
     }
 
     func testRandomBytes() throws {

@@ -3,25 +3,24 @@ import Foundation
 import SIDEngine
 import SIDNetwork
 import SIDSamples
+import SIDTestSupport
 import XCTest
 
 /// `sid bench` in both modes: the synthetic scene through the whole path, and `--input` packed planes
 /// through the network alone.
 final class BenchCommandTests: XCTestCase {
-    var directory: URL!
     var sid: CommandRunner!
+    var directory: URL { sid.workingDirectory }
 
     static let parityCheckpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("SIDNetworkTests/Fixtures/parity_w8.pth").path
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sid-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        sid = CommandRunner(workingDirectory: directory)
+        sid = try CommandRunner()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+    override func tearDown() {
+        sid = nil
     }
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -121,10 +120,7 @@ final class BenchCommandTests: XCTestCase {
             (["bench", "--save-output", "out.npy"], "needs --input"),
             (["bench", "--runs", "0"], "--runs"),
         ] {
-            let outcome = try sid.run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)")
-            XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+            try sid.assertRefuses(arguments, mentioning: needle)
         }
     }
 }

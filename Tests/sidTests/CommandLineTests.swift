@@ -5,20 +5,18 @@ import XCTest
 
 /// The `sid` commands end to end, as the README shows them.
 final class CommandLineTests: XCTestCase {
-    var directory: URL!
     var sid: CommandRunner!
+    var directory: URL { sid.workingDirectory }
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("SIDNetworkTests/Fixtures")
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sid-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        sid = CommandRunner(workingDirectory: directory)
+        sid = try CommandRunner()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+    override func tearDown() {
+        sid = nil
     }
 
     private func png(_ name: String) throws -> DecodedPNG {
@@ -69,8 +67,7 @@ final class CommandLineTests: XCTestCase {
     /// A Fuji shooter's path: an X-Trans sample, a Fuji-shaped checkpoint beside a Sony one, the model
     /// chosen by the raw's sensor.
     func testXTransRawsGoToTheFujiModel() throws {
-        let weights = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("WeightsTestSupport/Fixtures")
-        XCTAssertEqual(try sid.run(["convert", weights.appendingPathComponent("fuji_w1_zip.pth").path, "--output", "fuji.safetensors"]).status, 0)
+        XCTAssertEqual(try sid.run(["convert", WeightsFixtures.path("fuji_w1_zip.pth"), "--output", "fuji.safetensors"]).status, 0)
         XCTAssertEqual(try sid.run(["convert", Self.fixtures.appendingPathComponent("parity_w8.pth").path, "--output", "sony.safetensors"]).status, 0)
         XCTAssertEqual(try sid.run(["sample", "xt.dng", "--xtrans", "--width", "150", "--height", "120"]).status, 0)
         let info = try sid.run(["info", "xt.dng"])
@@ -97,10 +94,7 @@ final class CommandLineTests: XCTestCase {
             (["enhance", "dark.dng", "--ratio", "10", "--weights", "dark.dng"], "weights"),
             (["convert", "dark.dng", "--output", "x.safetensors"], "dark.dng"),
         ] {
-            let outcome = try sid.run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)")
-            XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+            try sid.assertRefuses(arguments, mentioning: needle)
         }
         try Data("not a raw".utf8).write(to: directory.appendingPathComponent("note.txt"))
         let outcome = try sid.run(["enhance", "note.txt", "--ratio", "10"])

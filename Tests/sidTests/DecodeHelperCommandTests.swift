@@ -1,22 +1,21 @@
 import Foundation
+import SIDTestSupport
 import XCTest
 
 /// `sid decode-helper` and the `sid enhance` paths that use it.
 final class DecodeHelperCommandTests: XCTestCase {
-    var directory: URL!
     var sid: CommandRunner!
+    var directory: URL { sid.workingDirectory }
 
     static let crashes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes")
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sid-helper-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        sid = CommandRunner(workingDirectory: directory)
+        sid = try CommandRunner()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+    override func tearDown() {
+        sid = nil
     }
 
     func testEnhanceMakesTheSamePNGIsolatedAndInProcess() throws {
@@ -44,32 +43,16 @@ final class DecodeHelperCommandTests: XCTestCase {
     }
 
     func testTheHelperRefusesARequestItCannotReadAndHasNoFaultHook() throws {
-        let empty = Process()
-        empty.executableURL = CommandRunner.binary
-        empty.arguments = ["decode-helper"]
-        empty.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        empty.standardOutput = output
-        try empty.run()
-        let answer = output.fileHandleForReading.readDataToEndOfFile()
-        empty.waitUntilExit()
-        XCTAssertEqual(empty.terminationStatus, 2, "no request header on stdin")
-        XCTAssertEqual(answer, Data())
+        let empty = try Subprocess.run(Executables.sid(), ["decode-helper"])
+        XCTAssertEqual(empty.status, 2, "no request header on stdin")
+        XCTAssertEqual(empty.stdoutData, Data())
         // Misbehaving on purpose is the test-only `sid-faulty-decoder`'s job, not something `sid` ships.
         let hook = try sid.run(["decode-helper", "--fault", "crash"])
         XCTAssertNotEqual(hook.status, 0)
         XCTAssertTrue(hook.stderr.contains("--fault"), hook.stderr)
-        let faulty = Process()
-        faulty.executableURL = CommandRunner.binary.deletingLastPathComponent().appendingPathComponent("sid-faulty-decoder")
-        faulty.arguments = ["--fault", "explode"]
-        faulty.standardInput = FileHandle.nullDevice
-        let errors = Pipe()
-        faulty.standardError = errors
-        try faulty.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        faulty.waitUntilExit()
-        XCTAssertNotEqual(faulty.terminationStatus, 0)
-        XCTAssertTrue(message.contains("--fault must be one of crash, hang, allocate, garbage"), message)
+        let faulty = try Subprocess.run(Executables.faultyDecoder(), ["--fault", "explode"])
+        XCTAssertNotEqual(faulty.status, 0)
+        XCTAssertTrue(faulty.stderr.contains("--fault must be one of crash, hang, allocate, garbage"), faulty.stderr)
         XCTAssertFalse(try sid.run(["enhance", "x.dng", "--ratio", "1", "--decoder", "elsewhere"]).stderr.isEmpty)
     }
 

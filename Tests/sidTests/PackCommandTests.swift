@@ -2,21 +2,20 @@ import Foundation
 @testable import sid
 import SIDEngine
 import SIDRaw
+import SIDTestSupport
 import XCTest
 
 /// `sid pack` against the packers run in-process on the same raw.
 final class PackCommandTests: XCTestCase {
-    var directory: URL!
     var sid: CommandRunner!
+    var directory: URL { sid.workingDirectory }
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sid-pack-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        sid = CommandRunner(workingDirectory: directory)
+        sid = try CommandRunner()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+    override func tearDown() {
+        sid = nil
     }
 
     private func data(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
@@ -74,10 +73,7 @@ final class PackCommandTests: XCTestCase {
             (["pack", "dark.dng", "--ratio", "10", "-o", "no-such-directory/x.npy"], "cannot write"),
             (["pack", "dark.dng", "--ratio", "10"], "--output"),
         ] {
-            let outcome = try sid.run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.stderr.lowercased().contains(needle), "\(arguments): \(outcome.stderr)")
-            XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+            try sid.assertRefuses(arguments, mentioning: needle)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.npy").path))
     }

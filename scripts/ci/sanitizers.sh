@@ -15,11 +15,11 @@ sanitizers=("$@")
 [[ ${#sanitizers[@]} -gt 0 ]] || sanitizers=(address thread)
 
 # Every suite; SANITIZER_SUITES="SIDRawTests SIDHTTPTests" narrows the run while working on one module.
-read -r -a suites <<< "${SANITIZER_SUITES:-SIDRawTests SIDDecoderIsolationTests SIDSamplesTests SIDModelTests SIDWeightsTests SIDCheckpointTests SIDImageTests SIDHTTPTests SIDNetworkTests SIDEngineTests SIDServiceTests sidTests}"
+read -r -a suites <<< "${SANITIZER_SUITES:-SIDRawTests SIDDecoderIsolationTests SIDSamplesTests SIDModelTests SIDWeightsTests SIDCheckpointTests SIDImageTests SIDTestSupportTests SIDHTTPTests SIDNetworkTests SIDEngineTests SIDServiceTests sidTests}"
 filter="^($(IFS='|'; echo "${suites[*]}"))\\."
 
 # halt_on_error: the first report fails the run. log_path: reports go to files, one per process, so that a report from
-# a `sid` process a test started (sidTests, ServeCommandTests), whose stderr the test swallows, is seen too; the
+# a `sid` process a test started (sidTests, `sid serve` included), whose stderr the test swallows, is seen too; the
 # script prints them after the run.
 # LeakSanitizer is off here: at exit it also reports what XCTest's test cases still hold and Foundation values whose
 # pointers carry tag bits (docs/fuzzing.md). The fuzz targets check for leaks input by input instead; set

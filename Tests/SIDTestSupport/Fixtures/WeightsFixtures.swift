@@ -3,8 +3,8 @@ import SIDWeights
 import XCTest
 
 /// Paths to the committed weights and checkpoint fixtures and the shared assets, found from this file's location (no SwiftPM resources).
-public enum Fixtures {
-    public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+public enum WeightsFixtures {
+    public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Weights")
 
     /// The file `scripts/fixtures/make_weights_fixtures.py` asserts is never created by reading its pickles.
     public static let forbiddenGlobalMarker = "/tmp/sid-weights-forbidden-global-marker"
@@ -13,16 +13,9 @@ public enum Fixtures {
         directory.appendingPathComponent(name).path
     }
 
-    /// `../shared/sid-assets` beside the repository, or a skip when this checkout has none.
-    public static func sharedAssets() throws -> URL {
-        // Resolving symlinks finds the real checkout even when the tests are built through a linked package.
-        let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let assets = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/sid-assets")
-        guard FileManager.default.fileExists(atPath: assets.path) else {
-            throw XCTSkip("../shared/sid-assets is absent")
-        }
-        return assets
+    /// `../shared/sid-assets` (see `SharedAssets`).
+    public static func sharedAssets(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+        try SharedAssets.url("sid-assets", file: file, line: line)
     }
 
     /// What the generator recorded for each tensor of a fixture: shape, first values, SHA-256 of all values.

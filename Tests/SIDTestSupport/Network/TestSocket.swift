@@ -3,26 +3,30 @@ import Foundation
 import Glibc
 #endif
 
-/// A plain blocking TCP client for requests curl will not send: malformed, dribbled, abandoned.
-final class TestSocket {
-    struct Response {
-        var status: Int
+/// A plain blocking TCP client for the bytes curl will not send: malformed, dribbled, abandoned.
+public final class TestSocket {
+    public struct Response {
+        public var status: Int
         /// Lower-cased names.
-        var headers: [String: String]
-        var body: [UInt8]
-        var bodyText: String { String(decoding: body, as: UTF8.self) }
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    private(set) var fileDescriptor: Int32
+    public private(set) var fileDescriptor: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`; a small `receiveBufferSize` lets a test fill the server's send window.
+    public init(port: Int, receiveBufferSize: Int32? = nil) throws {
         fileDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fileDescriptor >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        if var size = receiveBufferSize {
+            setsockopt(fileDescriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -41,11 +45,11 @@ final class TestSocket {
 
     deinit { close() }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes {
@@ -57,7 +61,7 @@ final class TestSocket {
     }
 
     /// Sends `bytes` in pieces of `chunk` bytes with a pause between them.
-    func dribble(_ bytes: [UInt8], chunk: Int, pause: TimeInterval) throws {
+    public func dribble(_ bytes: [UInt8], chunk: Int, pause: TimeInterval) throws {
         var offset = 0
         while offset < bytes.count {
             let end = min(offset + chunk, bytes.count)
@@ -69,7 +73,7 @@ final class TestSocket {
 
     /// Reads one final response (skipping 1xx unless `interim`), its body delimited by Content-Length or the end
     /// of the stream.
-    func readResponse(timeout: TimeInterval = 30, interim: Bool = false) throws -> Response {
+    public func readResponse(timeout: TimeInterval = 30, interim: Bool = false) throws -> Response {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while true {
             let headEnd = try readUntilHeadEnd(deadline: deadline)
@@ -104,7 +108,7 @@ final class TestSocket {
     }
 
     /// Whether the server closed the connection (EOF or reset) within `timeout`, discarding what it sent.
-    func waitForClose(timeout: TimeInterval) -> Bool {
+    public func waitForClose(timeout: TimeInterval) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while true {
             do {
@@ -117,18 +121,60 @@ final class TestSocket {
         }
     }
 
-    func shutdownWrite() {
+    /// Reads until the server closes or `timeout` passes; returns what arrived and whether it closed.
+    public func readUntilClosed(timeout: TimeInterval) -> (bytes: [UInt8], closed: Bool) {
+        read(timeout: timeout) { _ in false }
+    }
+
+    /// Reads until `text` has arrived `count` times, the server closes, or `timeout` passes.
+    public func read(until text: String, count: Int = 1, timeout: TimeInterval) -> String {
+        let needle = Array(text.utf8)
+        let result = read(timeout: timeout) { received in
+            var found = 0
+            var index = 0
+            while index + needle.count <= received.count {
+                if received[index ..< index + needle.count].elementsEqual(needle) {
+                    found += 1
+                    index += needle.count
+                } else {
+                    index += 1
+                }
+            }
+            return found >= count
+        }
+        return String(decoding: result.bytes, as: UTF8.self)
+    }
+
+    /// Takes everything received so far and more until `done` holds, the stream ends or `timeout` passes.
+    private func read(timeout: TimeInterval, done: ([UInt8]) -> Bool) -> (bytes: [UInt8], closed: Bool) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        var closed = false
+        while !done(buffer) {
+            do {
+                if try receive(deadline: deadline) == 0 { closed = true; break }
+            } catch let failure as Failure where failure.description == "timed out" {
+                break
+            } catch {
+                closed = true
+                break
+            }
+        }
+        defer { buffer.removeAll() }
+        return (buffer, closed)
+    }
+
+    public func shutdownWrite() {
         shutdown(fileDescriptor, Int32(SHUT_WR))
     }
 
     /// Closes with a reset instead of a FIN, as a crashing client would.
-    func reset() {
+    public func reset() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fileDescriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close()
     }
 
-    func close() {
+    public func close() {
         if fileDescriptor >= 0 {
             Glibc.close(fileDescriptor)
             fileDescriptor = -1

@@ -1,8 +1,6 @@
 import Foundation
-import XCTest
 
-/// What the isolation tests check after spawning helpers: this process's descriptors and children, and the
-/// test helper that `swift test` builds beside the test bundle.
+/// What the isolation tests check after spawning helpers: this process's descriptors and children.
 public enum ChildProcesses {
     /// Descriptors open in this process.
     public static func openDescriptorCount() throws -> Int {
@@ -21,18 +19,5 @@ public enum ChildProcesses {
             guard fields.count > 1, Int(fields[1]) == me else { return nil }
             return (pid, String(fields[0]), String(stat[stat.index(after: open) ..< close]))
         }
-    }
-
-    /// The test-only helper (`Tests/sid-faulty-decoder`), built beside the test runner: `sid decode-helper`'s
-    /// code, or with `--fault` one that crashes, hangs, allocates or answers garbage on purpose.
-    public static func faultyDecoderExecutable() throws -> String {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("sid-faulty-decoder").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        XCTFail("no sid-faulty-decoder executable next to the tests; `swift test` builds it")
-        throw XCTSkip("no sid-faulty-decoder executable")
     }
 }

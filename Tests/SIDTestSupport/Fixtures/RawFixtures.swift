@@ -5,17 +5,9 @@ import XCTest
 
 /// Inputs shared by the raw, isolation and samples tests: DNGs written on the fly and the optional shared assets.
 public enum Fixtures {
-    /// `../shared` beside the checkout (absent on machines without the shared assets).
-    public static let sharedDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared")
-
-    public static func sharedFile(_ relativePath: String) throws -> Data {
-        let url = sharedDirectory.appendingPathComponent(relativePath)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("shared asset \(relativePath) is not present")
-        }
-        return try Data(contentsOf: url)
+    /// A file under `../shared` (see `SharedAssets`).
+    public static func sharedFile(_ relativePath: String, file: StaticString = #filePath, line: UInt = #line) throws -> Data {
+        try Data(contentsOf: SharedAssets.url(relativePath, file: file, line: line))
     }
 
     /// Deterministic pixel values spread over [0, white], including values below black.

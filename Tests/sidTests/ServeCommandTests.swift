@@ -1,37 +1,27 @@
 import Foundation
+import SIDTestSupport
 import XCTest
 
 /// The real `sid serve` binary as a subprocess: configuration from the environment, SIGTERM with work in flight.
 final class ServeCommandTests: XCTestCase {
-    /// The `sid` built next to this test bundle (.build/debug/sid).
-    private func sidExecutable() throws -> String {
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0],
-                         relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        let candidates = [runner.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent(),
-                          Bundle.main.bundleURL].map { $0.appendingPathComponent("sid").path }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            XCTFail("no sid executable next to the tests (looked at \(candidates)); build it with `swift build`")
-            throw XCTSkip("no sid executable")
-        }
-        return found
-    }
-
     /// An environment with no SID_* variables from the caller, plus `extra`.
     private func environment(_ extra: [String: String]) -> [String: String] {
         ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") }.merging(extra) { $1 }
     }
 
+    /// The LibRaw crash the fuzzer found, kept in the repository.
+    private let crash = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes/parse_tiff_ifd-segv.dng")
+
     func testSIGTERMLetsTheRequestInFlightFinishThenExitsZero() throws {
         // An empty working directory: no weights/, so the service says so and serves the baseline model.
         let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = try ServeProcess(executable: sidExecutable(), arguments: ["serve"], directory: directory,
-                                      environment: environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0",
-                                                                "SID_QUEUE": "3", "SID_GRACE_SECONDS": "20"]))
+        let server = try ServedProcess(["serve"], directory: directory,
+                                       environment: ["SID_QUEUE": "3", "SID_GRACE_SECONDS": "20"])
         defer { server.kill() }
-        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
-        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
-            .flatMap { Int($0.dropFirst(5)) })
+        try server.waitUntilReady()
+        let port = server.port
         XCTAssertTrue(server.output.contains("queue=3"), "the effective configuration is logged: \(server.output)")
         XCTAssertTrue(server.output.contains("no SID weights found"), server.output)
 
@@ -59,19 +49,13 @@ final class ServeCommandTests: XCTestCase {
     func testTheDefaultIsolatedDecoderSurvivesAnUploadThatCrashesLibRaw() throws {
         let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = try ServeProcess(executable: sidExecutable(), arguments: ["serve", "--decoder-timeout", "20"],
-                                      directory: directory,
-                                      environment: environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0"]))
+        let server = try ServedProcess(["serve", "--decoder-timeout", "20"], directory: directory)
         defer { server.kill() }
-        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
-        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
-            .flatMap { Int($0.dropFirst(5)) })
+        try server.waitUntilReady()
         XCTAssertTrue(server.output.contains("decoder=isolated"), server.output)
         XCTAssertTrue(server.output.contains("decoder_timeout_s=20"), server.output)
 
-        let crash = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes/parse_tiff_ifd-segv.dng")
-        let url = "http://127.0.0.1:\(port)"
+        let url = server.baseURL
         let crashed = try Curl.run(["--data-binary", "@\(crash.path)", "\(url)/v1/enhance?ratio=100"])
         XCTAssertEqual(crashed.status, 422, crashed.bodyText)
         XCTAssertEqual(crashed.header("Content-Type"), "application/problem+json")
@@ -90,18 +74,13 @@ final class ServeCommandTests: XCTestCase {
         let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
         let temporary = directory.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        let server = try ServeProcess(executable: sidExecutable(), arguments: ["serve"], directory: directory,
-                                      environment: environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0",
-                                                                "SID_LOG_LEVEL": "trace", "TMPDIR": temporary.path]))
+        let server = try ServedProcess(["serve"], directory: directory,
+                                       environment: ["SID_LOG_LEVEL": "trace", "TMPDIR": temporary.path])
         defer { server.kill() }
-        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
-        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
-            .flatMap { Int($0.dropFirst(5)) })
-        let url = "http://127.0.0.1:\(port)/v1/enhance?ratio=100"
+        try server.waitUntilReady()
+        let url = "\(server.baseURL)/v1/enhance?ratio=100"
 
         let marker = "UPLOAD-MARKER-\(UUID().uuidString)"
-        let crash = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fuzz/raw-decoder/libraw-crashes/parse_tiff_ifd-segv.dng")
         let uploads: [(Data, Int)] = [
             (Data(SampleRaws.data(SampleRaws.small)) + Data(marker.utf8), 200),  // a good raw with bytes after its end
             (Data((marker + String(repeating: " not a raw", count: 100)).utf8), 415),
@@ -124,79 +103,17 @@ final class ServeCommandTests: XCTestCase {
     }
 
     func testAMalformedEnvironmentVariableIsRefusedByName() throws {
-        let output = try Subprocess.run(sidExecutable(), ["serve"], environment: environment(["SID_WORKERS": "many"]))
+        let output = try Subprocess.run(Executables.sid(), ["serve"], environment: environment(["SID_WORKERS": "many"]))
         XCTAssertNotEqual(output.status, 0)
         XCTAssertTrue(output.stderr.contains("SID_WORKERS is \"many\""), output.stderr)
     }
 
     func testHelpNamesTheEnvironmentVariables() throws {
-        let output = try Subprocess.run(sidExecutable(), ["serve", "--help"])
+        let output = try Subprocess.run(Executables.sid(), ["serve", "--help"])
         XCTAssertEqual(output.status, 0)
         for name in ["SID_PORT", "SID_WEIGHTS", "--grace-seconds", "--synthetic-weights", "--tls-cert", "--decoder",
                      "SID_DECODER_MEMORY_MB", "--decoder-timeout"] {
             XCTAssertTrue(output.stdout.contains(name), name)
         }
-    }
-}
-
-/// A running `sid serve` whose stderr is collected line by line.
-private final class ServeProcess {
-    private let process = Process()
-    private let condition = NSCondition()
-    private var text = ""
-    private var ended = false
-
-    init(executable: String, arguments: [String], directory: URL, environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            while true {
-                let data = handle.availableData
-                condition.lock()
-                if data.isEmpty { ended = true } else { text += String(decoding: data, as: UTF8.self) }
-                condition.broadcast()
-                condition.unlock()
-                if data.isEmpty { return }
-            }
-        }
-    }
-
-    var output: String {
-        condition.lock()
-        defer { condition.unlock() }
-        return text
-    }
-
-    func waitForLine(containing needle: String, timeout: TimeInterval) -> String? {
-        let limit = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let line = text.split(separator: "\n").first(where: { $0.contains(needle) }) { return String(line) }
-            if ended || !condition.wait(until: limit) { return nil }
-        }
-    }
-
-    func signal(_ number: Int32) {
-        Foundation.kill(process.processIdentifier, number)
-    }
-
-    /// The exit status, or nil if it is still running after `timeout`.
-    func waitForExit(timeout: TimeInterval) -> Int32? {
-        let limit = Date(timeIntervalSinceNow: timeout)
-        while process.isRunning, Date() < limit { Thread.sleep(forTimeInterval: 0.05) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
-    func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 }

@@ -1,15 +1,15 @@
 import Foundation
 
 /// A value shared between a test and the threads it starts.
-final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
     }
 
-    var wrapped: Value {
+    public var wrapped: Value {
         get {
             lock.lock()
             defer { lock.unlock() }
@@ -25,7 +25,7 @@ final class Locked<Value>: @unchecked Sendable {
 
 /// Runs `body` on a new thread (not the dispatch pool, whose few threads blocking work would starve);
 /// the returned closure waits for its result.
-func onNewThread<T>(_ body: @escaping () -> T) -> () -> T {
+public func onNewThread<T>(_ body: @escaping () -> T) -> () -> T {
     let result = Locked<T?>(nil)
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
