@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# Builds the image from the real Dockerfile and tests it as a user and an operator would (issue 13):
+# serving, a PNG identical to the same binary run outside, uid 10001 with a read-only root and no
+# capabilities, the HEALTHCHECK, mounted and baked weights, a drain on SIGTERM with a request in flight,
+# the README's command-line form, and the image size and cold start. CI runs it from scripts/test.sh.
+#
+# Podman (Debian's `podman` + `runc`) builds and runs the containers: no Docker engine runs on these
+# machines. No image registry can be reached either, so the two base images the Dockerfile names are made
+# locally and stand in for the real ones (the FROM lines stay what a Docker user pulls):
+#   debian:bookworm-slim  a `debootstrap --variant=minbase` Debian 12 root, `podman import`ed
+#   swift:6.3-bookworm    that root + the Swift toolchain this machine already has (`which swift`) + the
+#                         packages the official image carries for building
+# Both stay in Podman's storage between runs and are rebuilt only when missing (the Swift one also when
+# the toolchain or its recipe changes). Where github.com is unreachable, git on this machine maps it to
+# local mirrors (`url.<dir>.insteadOf=https://github.com/`); the Swift stand-in then carries those mirrors
+# and that mapping, so the build resolves Package.swift's dependencies as it does outside. That is only a
+# stand-in for the internet, never part of the real image.
+#
+#   scripts/container-test.sh            everything (about N min warm, M min cold: docs/operations.md)
+# Environment: SID_CONTAINER_KEEP=1 keeps the test containers and the work directory for inspection.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh container
+
+step() { printf '== %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+# Podman's default runtime here (crun) refuses hybrid cgroups; runc works.
+podman=(podman --runtime runc)
+
+# Running (not building) a container sets rlimits from the defaults, which this machine's sandbox forbids.
+ensure_containers_conf() {
+  local conf=/etc/containers/containers.conf
+  [ -e "$conf" ] && return 0
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  printf '[containers]\ndefault_ulimits = []\n' | $sudo tee "$conf" >/dev/null
+}
+
+image_exists() { "${podman[@]}" image exists "$1"; }
+image_label() { "${podman[@]}" image inspect --format "{{index .Labels \"$2\"}}" "$1" 2>/dev/null || true; }
+
+debian_image=docker.io/library/debian:bookworm-slim
+swift_image=docker.io/library/swift:6.3-bookworm
+
+# The local debian:bookworm-slim: a minimal Debian 12 with the official image's apt sources, slimmed as
+# the official one is (no documentation, manual pages or translations, now or from later installs).
+make_debian_image() {
+  local key; key=$(declare -f make_debian_image | sha256sum | cut -c1-16)
+  image_exists "$debian_image" && [ "$(image_label "$debian_image" sid.stand-in.key)" = "$key" ] && return 0
+  step "making the local $debian_image (debootstrap, about a minute)"
+  local root; root=$(mktemp -d /var/tmp/sid-bookworm.XXXXXX)
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$root.log" 2>&1 \
+    || { tail -20 "$root.log" >&2; rm -rf "$root" "$root.log"; fail "debootstrap of Debian bookworm failed"; }
+  rm -f "$root/etc/apt/sources.list"
+  cat >"$root/etc/apt/sources.list.d/debian.sources" <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  cat >"$root/etc/dpkg/dpkg.cfg.d/docker" <<'SLIM'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+SLIM
+  find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$root"/usr/share/{man,groff,info,lintian,linda,locale}/*
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* \
+    "$root"/var/log/*.log "$root"/var/log/apt/* "$root"/tmp/* "$root"/dev/*
+  tar -C "$root" --numeric-owner -cf - . \
+    | "${podman[@]}" import --quiet --change 'CMD ["bash"]' --change "LABEL sid.stand-in.key=$key" \
+      - "$debian_image" >/dev/null
+  rm -rf "$root" "$root.log"
+}
+
+# The local swift:6.3-bookworm. Only what `swift build` needs is copied from the toolchain (no debugger,
+# language server, documentation compiler or embedded-Swift libraries: 1.7 GB instead of 3.3 GB).
+make_swift_image() {
+  local swift toolchain mirror="" recipe key
+  swift=$(command -v swift) || fail "no swift on PATH: the local swift image is made from this machine's toolchain"
+  toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$swift")")")")
+  # The directory git maps https://github.com/ to, if any (see the header).
+  mirror=$(git config --get-regexp '^url\..*\.insteadof$' 2>/dev/null \
+    | awk '$2 == "https://github.com/" { sub(/^url\./, "", $1); sub(/\.insteadof$/, "", $1); print $1; exit }')
+  recipe=$(declare -f make_swift_image)
+  key=$( { "$swift" --version 2>/dev/null; echo "$mirror"; echo "$recipe"; image_label "$debian_image" sid.stand-in.key; } \
+    | sha256sum | cut -c1-16)
+  if image_exists "$swift_image" && [ "$(image_label "$swift_image" sid.stand-in.key)" = "$key" ]; then
+    return 0
+  fi
+  step "making the local $swift_image from $toolchain (a few minutes)"
+  local context; context=$(mktemp -d)
+  local volumes=(-v "$toolchain:/toolchain:ro")
+  local mirror_step="true"
+  if [ -n "$mirror" ]; then
+    volumes+=(-v "${mirror%/}:/mirror:ro")
+    mirror_step="cp -a /mirror/. ${mirror%/}/ && git config --system url.${mirror}.insteadOf https://github.com/"
+    mirror_step="mkdir -p ${mirror%/} && $mirror_step"
+  fi
+  cat >"$context/Containerfile" <<CONTAINERFILE
+FROM $debian_image
+LABEL sid.stand-in.key="$key" \\
+      sid.stand-in.note="local stand-in for the official swift:6.3-bookworm, made by scripts/container-test.sh"
+RUN apt-get update -qq \\
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
+       binutils ca-certificates git libc6-dev libcurl4 libedit2 libgcc-12-dev libicu72 libncurses6 \\
+       libsqlite3-0 libstdc++-12-dev libxml2 pkg-config tzdata zlib1g-dev \\
+    && rm -rf /var/lib/apt/lists/*
+RUN tar -C /toolchain -cf - \\
+      --exclude='usr/bin/lldb*' --exclude='usr/lib/liblldb*' --exclude='usr/lib/python3*' \\
+      --exclude=usr/bin/sourcekit-lsp --exclude='usr/lib/libsourcekitd*' --exclude='usr/lib/libSwiftSourceKit*' \\
+      --exclude=usr/bin/clangd --exclude=usr/bin/docc --exclude=usr/share/docc --exclude=usr/bin/swift-format \\
+      --exclude=usr/lib/swift/embedded --exclude=usr/lib/swift_static/embedded --exclude=usr/bin/repl_swift \\
+      usr | tar -C / -xf - \\
+    && swift --version
+RUN $mirror_step
+CMD ["bash"]
+CONTAINERFILE
+  "${podman[@]}" build --network=host --pull=never "${volumes[@]}" -t "$swift_image" "$context" \
+    >"$context/build.log" 2>&1 || { tail -30 "$context/build.log" >&2; fail "making the local $swift_image failed"; }
+  rm -rf "$context"
+}
+
+ensure_containers_conf
+make_debian_image
+make_swift_image
+[ "${1:-}" = "--bases-only" ] && exit 0
+
+work=$(mktemp -d /var/tmp/sid-container-test.XXXXXX)
+containers=()
+host_server=""
+cleanup() {
+  [ -n "$host_server" ] && kill "$host_server" 2>/dev/null || true
+  if [ "${SID_CONTAINER_KEEP:-0}" = 1 ]; then echo "kept: $work ${containers[*]}"; return; fi
+  for c in "${containers[@]}"; do "${podman[@]}" rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The port a test container publishes on: a free one, so a busy 8080 on the host does not matter.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Polls /readyz until it answers 200; fails after $2 seconds (or when the container has stopped).
+wait_ready() {
+  local port=$1 limit=$2 container=${3:-} started=$SECONDS
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ]; do
+    if [ -n "$container" ] && [ "$("${podman[@]}" inspect --format '{{.State.Running}}' "$container")" != true ]; then
+      "${podman[@]}" logs "$container" 2>&1 | tail -20 >&2
+      fail "container $container stopped before /readyz turned 200"
+    fi
+    [ $((SECONDS - started)) -lt "$limit" ] || {
+      [ -n "$container" ] && "${podman[@]}" logs "$container" 2>&1 | tail -20 >&2
+      fail "/readyz on port $port did not turn 200 within $limit s"
+    }
+    sleep 0.2
+  done
+}
+
+# Starts a detached test container (options and command after the name) and prints its published port.
+run_container() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  containers+=("$name")
+  "${podman[@]}" run -d --name "$name" -p "127.0.0.1:$port:8080" -e SID_THREADS=2 "$@" >/dev/null \
+    || fail "podman run of $name failed"
+  echo "$port"
+}
+
+enhance() { # port input output -> HTTP status
+  curl -s -o "$3" -w '%{http_code}' --data-binary "@$2" -H 'Content-Type: application/octet-stream' \
+    "http://127.0.0.1:$1/v1/enhance?ratio=auto"
+}
+
+# Random weights of the Sony model's shapes at full width (7.8 M values, 31 MB), in the safetensors layout
+# `sid convert` writes: the values do not matter here, only that the real network runs on them.
+make_weights() {
+  python3 - "$1" <<'PYTHON'
+import array, json, random, struct, sys
+width, inputs, outputs = 32, 4, 12
+shapes = []
+def conv(name, cout, cin, k=3):
+    shapes.extend([(name + ".weight", [cout, cin, k, k]), (name + ".bias", [cout])])
+levels = [width * f for f in (1, 2, 4, 8, 16)]
+cin = inputs
+for i, c in enumerate(levels):
+    conv(f"conv{i + 1}_1", c, cin); conv(f"conv{i + 1}_2", c, c); cin = c
+for step, c in enumerate(reversed(levels[:-1])):
+    level = step + 6
+    shapes.extend([(f"upv{level}.weight", [2 * c, c, 2, 2]), (f"upv{level}.bias", [c])])
+    conv(f"conv{level}_1", c, 2 * c); conv(f"conv{level}_2", c, c)
+conv("conv10_1", outputs, width, 1)
+rng = random.Random(13)
+header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+for name, shape in shapes:
+    count = 1
+    for d in shape: count *= d
+    fan_in = shape[0] if name.startswith("upv") else count // shape[0]
+    bound = 0.1 if name.endswith(".bias") else (6 / fan_in) ** 0.5 / (8 if name == "conv10_1.weight" else 1)
+    blob = array.array("f", (rng.uniform(-bound, bound) for _ in range(count))).tobytes()
+    header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(blob)]}
+    blobs.append(blob); offset += len(blob)
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(text))); f.write(text)
+    for blob in blobs: f.write(blob)
+PYTHON
+}
+
+# --- build ---------------------------------------------------------------------------------------------
+image=sid:local
+step "podman build -t $image . (the real Dockerfile; the first build compiles sid in release)"
+build_started=$SECONDS
+# Docker's image format: the OCI one has no HEALTHCHECK, and Podman would drop it.
+"${podman[@]}" build --format docker --network=host --pull=never -t "$image" . >"$work/build.log" 2>&1 \
+  || { tail -40 "$work/build.log" >&2; fail "podman build of the Dockerfile failed"; }
+echo "built in $((SECONDS - build_started)) s"
+
+# The same binary, outside: copied out of the image and run on this (Debian 12) host.
+"${podman[@]}" create --name sid-ct-copy "$image" >/dev/null
+containers+=(sid-ct-copy)
+"${podman[@]}" cp sid-ct-copy:/usr/local/bin/sid "$work/sid" || fail "cannot copy /usr/local/bin/sid out of the image"
+"${podman[@]}" rm sid-ct-copy >/dev/null
+scripts/install-deps.sh runtime
+
+mkdir -p "$work/weights" "$work/data"
+make_weights "$work/weights/sid-sony.safetensors"
+# A full Sony A7S II frame (4256x2848), the size the figures in docs/operations.md are for.
+(cd "$work/data" && "$work/sid" sample dark.dng --width 4256 --height 2848 >/dev/null) || fail "sid sample failed"
+chmod -R a+rX "$work/weights"
+chmod a+rwx "$work/data"
+
+# --- the README's `docker run`: serve, weights, identical PNG, uid, health check, cold start --------------
+step "run as the README does: -p, weights mounted at /app/weights"
+"${podman[@]}" create --name sid-ct-serve -p "127.0.0.1:$(free_port):8080" -e SID_THREADS=2 --cpus 2 \
+  -v "$work/weights:/app/weights:ro" "$image" >/dev/null || fail "podman create failed"
+containers+=(sid-ct-serve)
+port=$("${podman[@]}" port sid-ct-serve 8080/tcp | sed 's/.*://')
+cold_started=$(date +%s.%N)
+"${podman[@]}" start sid-ct-serve >/dev/null || fail "podman start failed"
+wait_ready "$port" 120 sid-ct-serve
+cold_start=$(echo "$(date +%s.%N) - $cold_started" | bc)
+echo "ready: /readyz 200 after $cold_start s (podman start to ready; the image was created before)"
+
+models=$(curl -s "http://127.0.0.1:$port/v1/models")
+grep -q '"sid-sony"' <<<"$models" || fail "/v1/models does not list the mounted sid-sony weights: $models"
+grep -q '/app/weights/sid-sony.safetensors' <<<"$models" \
+  || fail "/v1/models does not name /app/weights/sid-sony.safetensors: $models"
+echo "mounted weights picked up: /v1/models lists sid-sony from /app/weights"
+
+uid=$("${podman[@]}" exec sid-ct-serve id -u) || fail "podman exec id -u failed"
+[ "$uid" = 10001 ] || fail "the service runs as uid $uid, not 10001"
+pid1_uid=$("${podman[@]}" exec sid-ct-serve awk '/^Uid:/ { print $2 }' /proc/1/status)
+[ "$pid1_uid" = 10001 ] || fail "sid (pid 1) runs as uid $pid1_uid, not 10001"
+echo "runs as uid 10001"
+
+status=$(enhance "$port" "$work/data/dark.dng" "$work/container.png")
+[ "$status" = 200 ] || fail "POST /v1/enhance in the container answered $status: $(head -c 400 "$work/container.png")"
+memory_peak=$("${podman[@]}" exec sid-ct-serve cat /sys/fs/cgroup/memory.peak 2>/dev/null || echo n/a)
+
+# The same binary outside the container, same weights, same request.
+host_port=$(free_port)
+SID_PORT=$host_port SID_HOST=127.0.0.1 SID_THREADS=2 SID_WEIGHTS="$work/weights/sid-sony.safetensors" \
+  "$work/sid" serve >"$work/host-serve.log" 2>&1 &
+host_server=$!
+wait_ready "$host_port" 60
+status=$(enhance "$host_port" "$work/data/dark.dng" "$work/host.png")
+[ "$status" = 200 ] || fail "POST /v1/enhance to the same binary on the host answered $status"
+kill "$host_server"; wait "$host_server" 2>/dev/null || true; host_server=""
+[ "$(head -c 8 "$work/container.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] \
+  || fail "the container's answer is not a PNG"
+cmp -s "$work/container.png" "$work/host.png" \
+  || fail "the container's PNG differs from the same binary's on the host ($(stat -c %s "$work/container.png") vs $(stat -c %s "$work/host.png") bytes)"
+echo "POST /v1/enhance?ratio=auto: PNG ($(stat -c %s "$work/container.png") bytes) identical to the same binary's outside"
+
+"${podman[@]}" healthcheck run sid-ct-serve >"$work/health.log" 2>&1 \
+  || fail "podman healthcheck run: the image's HEALTHCHECK failed: $(cat "$work/health.log")"
+health=$("${podman[@]}" inspect --format '{{.State.Health.Status}}' sid-ct-serve 2>/dev/null \
+  || "${podman[@]}" inspect --format '{{.State.Healthcheck.Status}}' sid-ct-serve)
+[ "$health" = healthy ] || fail "after podman healthcheck run the container is '$health', not healthy"
+echo "HEALTHCHECK passes (healthy)"
+"${podman[@]}" rm -f -t 0 sid-ct-serve >/dev/null
+
+# --- hardened as the Kubernetes manifests run it; drain on SIGTERM with work in flight -------------------
+step "run with --read-only --cap-drop=ALL, then podman stop with requests in flight"
+port=$(run_container sid-ct-hardened --read-only --cap-drop=ALL --security-opt no-new-privileges \
+  --user 10001:10001 -e SID_GRACE_SECONDS=30 -v "$work/weights:/app/weights:ro")
+wait_ready "$port" 120 sid-ct-hardened
+status=$(enhance "$port" "$work/data/dark.dng" "$work/hardened.png")
+[ "$status" = 200 ] || fail "with --read-only --cap-drop=ALL, POST /v1/enhance answered $status"
+cmp -s "$work/hardened.png" "$work/host.png" || fail "with --read-only --cap-drop=ALL the PNG differs"
+echo "serves with a read-only root and no capabilities"
+
+# One request running and one queued when SIGTERM arrives: both must be answered 200.
+enhance "$port" "$work/data/dark.dng" "$work/drain1.png" >"$work/drain1.status" &
+drain1=$!
+until curl -s "http://127.0.0.1:$port/metrics" | grep -qE '^sid_workers_busy(\{[^}]*\})? 1'; do
+  kill -0 "$drain1" 2>/dev/null || fail "the first request finished before the drain test could stop the container"
+  sleep 0.05
+done
+enhance "$port" "$work/data/dark.dng" "$work/drain2.png" >"$work/drain2.status" &
+drain2=$!
+sleep 0.3
+stop_grace=40
+stop_started=$SECONDS
+"${podman[@]}" stop -t "$stop_grace" sid-ct-hardened >/dev/null || fail "podman stop failed"
+stop_seconds=$((SECONDS - stop_started))
+wait "$drain1" "$drain2" || true
+exit_code=$("${podman[@]}" inspect --format '{{.State.ExitCode}}' sid-ct-hardened)
+[ "$(cat "$work/drain1.status")" = 200 ] || fail "the request in flight at SIGTERM got $(cat "$work/drain1.status"), not 200"
+[ "$(cat "$work/drain2.status")" = 200 ] || fail "the request queued at SIGTERM got $(cat "$work/drain2.status"), not 200"
+cmp -s "$work/drain1.png" "$work/host.png" || fail "the PNG finished during the drain differs"
+[ "$exit_code" = 0 ] || fail "after SIGTERM the container exited $exit_code, not 0"
+[ "$stop_seconds" -lt "$stop_grace" ] || fail "the drain took $stop_seconds s, not less than the $stop_grace s grace period"
+"${podman[@]}" logs sid-ct-hardened 2>&1 | grep -q 'clean=true' \
+  || fail "the log does not say 'stopped clean=true': $("${podman[@]}" logs sid-ct-hardened 2>&1 | tail -5)"
+echo "podman stop with 1 running + 1 queued: both answered 200, exit code 0 after $stop_seconds s (grace $stop_grace s)"
+
+# --- the README's command line, with a bind mount -------------------------------------------------------
+step "CLI: run ... enhance dark.dng --output out.png with the working directory bind-mounted"
+containers+=(sid-ct-cli)
+"${podman[@]}" run --rm --name sid-ct-cli --user "$(stat -c %u:%g "$work/data")" -v "$work/data:/data" -w /data \
+  -v "$work/weights:/app/weights:ro" -e SID_WEIGHTS=/app/weights/sid-sony.safetensors \
+  "$image" enhance dark.dng --ratio auto --output out.png >"$work/cli.log" 2>&1 \
+  || fail "the CLI form failed: $(tail -5 "$work/cli.log")"
+[ -s "$work/data/out.png" ] || fail "the CLI form wrote no out.png into the bind mount"
+[ "$(head -c 8 "$work/data/out.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "out.png is not a PNG"
+echo "CLI form wrote out.png ($(stat -c %s "$work/data/out.png") bytes) through the bind mount"
+
+# --- weights baked in with --build-arg WEIGHTS_FILE -----------------------------------------------------
+step "--build-arg WEIGHTS_FILE=weights/sid-sony.safetensors bakes the weights in"
+# A copy of the build context with the test weights in weights/, so a user's own weights/ is never touched.
+context="$work/context"
+mkdir -p "$context/weights" "$context/scripts"
+cp -a Package.* Sources Tests Dockerfile .dockerignore "$context/"
+cp -a scripts/install-deps.sh "$context/scripts/"
+cp "$work/weights/sid-sony.safetensors" "$context/weights/"
+"${podman[@]}" build --format docker --network=host --pull=never -t sid:local-baked \
+  --build-arg WEIGHTS_FILE=weights/sid-sony.safetensors "$context" >"$work/build-baked.log" 2>&1 \
+  || { tail -20 "$work/build-baked.log" >&2; fail "the build with WEIGHTS_FILE failed"; }
+port=$(run_container sid-ct-baked sid:local-baked)
+wait_ready "$port" 120 sid-ct-baked
+models=$(curl -s "http://127.0.0.1:$port/v1/models")
+grep -q '/app/weights/sid-sony.safetensors' <<<"$models" || fail "the baked image does not serve its weights: $models"
+status=$(enhance "$port" "$work/data/dark.dng" "$work/baked.png")
+[ "$status" = 200 ] && cmp -s "$work/baked.png" "$work/host.png" || fail "the baked image's PNG differs (status $status)"
+"${podman[@]}" rm -f -t 0 sid-ct-baked >/dev/null
+"${podman[@]}" rmi sid:local-baked >/dev/null 2>&1 || true
+echo "baked weights served from /app/weights"
+
+size=$("${podman[@]}" image inspect --format '{{.Size}}' "$image")
+echo
+echo "image $image: $((size / 1000000)) MB; cold start (podman start to /readyz 200): $cold_start s;" \
+  "memory.peak after one full frame: $([ "$memory_peak" = n/a ] && echo n/a || echo "$((memory_peak / 1048576)) MiB")"
+echo "container tests passed"
