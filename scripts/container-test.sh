@@ -362,7 +362,12 @@ until curl -s "http://127.0.0.1:$port/metrics" | grep -qE '^sid_workers_busy(\{[
 done
 enhance "$port" "$work/data/dark.dng" "$work/drain2.png" >"$work/drain2.status" &
 drain2=$!
-sleep 0.3
+# Stopped only once the second upload is complete and queued: a request still uploading at SIGTERM is
+# another case (see the note in docs/operations.md).
+until curl -s "http://127.0.0.1:$port/metrics" | grep -qE '^sid_queue_depth(\{[^}]*\})? 1'; do
+  kill -0 "$drain1" 2>/dev/null || fail "the first request finished before the second was queued"
+  sleep 0.05
+done
 stop_grace=40
 stop_started=$SECONDS
 "${podman[@]}" stop -t "$stop_grace" sid-ct-hardened >/dev/null || fail "podman stop failed"
