@@ -360,14 +360,20 @@ until curl -s "http://127.0.0.1:$port/metrics" | grep -qE '^sid_workers_busy(\{[
   kill -0 "$drain1" 2>/dev/null || fail "the first request finished before the drain test could stop the container"
   sleep 0.05
 done
-enhance "$port" "$work/data/dark.dng" "$work/drain2.png" >"$work/drain2.status" &
+# The second one is a small raw (3 MB), and SIGTERM waits until curl has sent all of it, sid counts it
+# queued, and a second has passed for sid to read the rest: a request still uploading at SIGTERM is not
+# answered (the known issue in docs/operations.md), which is not what this checks.
+(cd "$work/data" && "$work/sid" sample small.dng >/dev/null)
+curl -sv -o "$work/drain2.png" -w '%{http_code}' --data-binary "@$work/data/small.dng" \
+  -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$port/v1/enhance?ratio=auto" \
+  >"$work/drain2.status" 2>"$work/drain2.trace" &
 drain2=$!
-# Stopped only once the second upload is complete and queued: a request still uploading at SIGTERM is
-# another case (see the note in docs/operations.md).
-until curl -s "http://127.0.0.1:$port/metrics" | grep -qE '^sid_queue_depth(\{[^}]*\})? 1'; do
+until grep -q 'completely uploaded' "$work/drain2.trace" \
+    && curl -s "http://127.0.0.1:$port/metrics" | grep -qE '^sid_queue_depth(\{[^}]*\})? 1'; do
   kill -0 "$drain1" 2>/dev/null || fail "the first request finished before the second was queued"
   sleep 0.05
 done
+sleep 1
 stop_grace=40
 stop_started=$SECONDS
 "${podman[@]}" stop -t "$stop_grace" sid-ct-hardened >/dev/null || fail "podman stop failed"
@@ -375,7 +381,8 @@ stop_seconds=$((SECONDS - stop_started))
 wait "$drain1" "$drain2" || true
 exit_code=$("${podman[@]}" inspect --format '{{.State.ExitCode}}' sid-ct-hardened)
 [ "$(cat "$work/drain1.status")" = 200 ] || fail "the request in flight at SIGTERM got $(cat "$work/drain1.status"), not 200"
-[ "$(cat "$work/drain2.status")" = 200 ] || fail "the request queued at SIGTERM got $(cat "$work/drain2.status"), not 200"
+[ "$(cat "$work/drain2.status")" = 200 ] \
+  || fail "the request queued at SIGTERM got $(cat "$work/drain2.status"), not 200: $(tail -3 "$work/drain2.trace")"
 cmp -s "$work/drain1.png" "$work/host.png" || fail "the PNG finished during the drain differs"
 [ "$exit_code" = 0 ] || fail "after SIGTERM the container exited $exit_code, not 0"
 [ "$stop_seconds" -lt "$stop_grace" ] || fail "the drain took $stop_seconds s, not less than the $stop_grace s grace period"
