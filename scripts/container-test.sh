@@ -5,19 +5,21 @@
 # the README's command-line form, and the image size and cold start. CI runs it from scripts/test.sh.
 #
 # Podman (Debian's `podman` + `runc`) builds and runs the containers: no Docker engine runs on these
-# machines. No image registry can be reached either, so the two base images the Dockerfile names are made
+# machines, and the script uses Podman only. No image registry can be reached either, so the two base images the Dockerfile names are made
 # locally and stand in for the real ones (the FROM lines stay what a Docker user pulls):
 #   debian:bookworm-slim  a `debootstrap --variant=minbase` Debian 12 root, `podman import`ed
 #   swift:6.3-bookworm    that root + the Swift toolchain this machine already has (`which swift`) + the
 #                         packages the official image carries for building
-# Both stay in Podman's storage between runs and are rebuilt only when missing (the Swift one also when
-# the toolchain or its recipe changes). Where github.com is unreachable, git on this machine maps it to
+# Both stay in Podman's storage between runs and are rebuilt only when missing or when their recipe
+# changes (the Swift one also when the toolchain, the mirrors below or the Debian one change). Where github.com is unreachable, git on this machine maps it to
 # local mirrors (`url.<dir>.insteadOf=https://github.com/`); the Swift stand-in then carries those mirrors
 # and that mapping, so the build resolves Package.swift's dependencies as it does outside. That is only a
 # stand-in for the internet, never part of the real image.
 #
-#   scripts/container-test.sh            everything (about N min warm, M min cold: docs/operations.md)
-# Environment: SID_CONTAINER_KEEP=1 keeps the test containers and the work directory for inspection.
+#   scripts/container-test.sh            everything: 2-5 min with warm caches, 12-14 min on a new machine
+#   scripts/container-test.sh --bases-only   only the local base images
+# Needs root or sudo (rootful Podman, apt). SID_CONTAINER_KEEP=1 keeps the test containers and the work
+# directory for inspection. Figures and what each check means: docs/operations.md, "The image".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -96,7 +98,7 @@ SLIM
 }
 
 # The local swift:6.3-bookworm. Only what `swift build` needs is copied from the toolchain (no debugger,
-# language server, documentation compiler or embedded-Swift libraries: 1.7 GB instead of 3.3 GB).
+# language server, documentation compiler or embedded-Swift libraries: about 2 GB of the 3.3 GB).
 make_swift_image() {
   local swift toolchain mirror="" key
   swift=$(command -v swift) || fail "no swift on PATH: the local swift image is made from this machine's toolchain"
@@ -208,6 +210,8 @@ cgroup_memory() {
     fi' "$2" 2>/dev/null | awk '{ printf "%d", $1 / 1048576 }'
 }
 
+seconds_since() { awk -v start="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - start }'; }
+
 enhance() { # port input output -> HTTP status
   curl -s -o "$3" -w '%{http_code}' --data-binary "@$2" -H 'Content-Type: application/octet-stream' \
     "http://127.0.0.1:$1/v1/enhance?ratio=auto"
@@ -287,7 +291,7 @@ cold_started=$(date +%s.%N)
   -v "$work/weights:/app/weights:ro" "$image" >/dev/null || fail "podman create failed"
 "${podman[@]}" start sid-ct-serve >/dev/null || fail "podman start failed"
 wait_ready "$port" 120 sid-ct-serve
-cold_start=$(printf '%.1f' "$(echo "$(date +%s.%N) - $cold_started" | bc)")
+cold_start=$(seconds_since "$cold_started")
 echo "ready: /readyz 200 $cold_start s after podman create"
 sleep 2
 idle_memory=$(cgroup_memory sid-ct-serve current)
@@ -312,7 +316,7 @@ echo "runs as uid 10001"
 sampler=$!
 request_started=$(date +%s.%N)
 status=$(enhance "$port" "$work/data/dark.dng" "$work/container.png")
-request_seconds=$(printf '%.1f' "$(echo "$(date +%s.%N) - $request_started" | bc)")
+request_seconds=$(seconds_since "$request_started")
 kill "$sampler"; wait "$sampler" 2>/dev/null || true
 [ "$status" = 200 ] || fail "POST /v1/enhance in the container answered $status: $(head -c 400 "$work/container.png")"
 peak_memory=$(cgroup_memory sid-ct-serve peak)

@@ -10,7 +10,7 @@ build_packages=(libraw-dev libpng-dev libssl-dev zlib1g-dev pkg-config)
 test_packages=(curl openssl python3 chromium chromium-driver python3-selenium)
 # Podman instead of a Docker engine; runc because crun cannot run under this machine's hybrid cgroups;
 # debootstrap makes the local Debian base image, since no image registry is reachable.
-container_packages=(podman runc debootstrap curl)
+container_packages=(podman runc debootstrap curl python3)
 case "${1:-all}" in
   runtime) packages=("${runtime_packages[@]}") ;;
   build)   packages=("${build_packages[@]}") ;;
