@@ -7,10 +7,13 @@
 
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
-COPY scripts/ci/install-deps.sh scripts/
+COPY scripts/ci/install-deps.sh scripts/ci/
 RUN scripts/ci/install-deps.sh build && rm -rf /var/lib/apt/lists/*
 COPY Package.* ./
+# SwiftPM refuses a manifest whose target folders are missing, so the test targets come too, although only
+# the sid product is built.
 COPY Sources Sources
+COPY Tests Tests
 # --static-swift-stdlib links the Swift runtime and Foundation into the binary, so the runtime stage needs
 # only the C libraries. .build is a cache mount (fetched packages and objects survive between builds), so
 # the binary is copied out in the same step. (Package.* takes Package.resolved too when there is one.)

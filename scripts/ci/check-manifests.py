@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks what the Kubernetes and Compose schemas cannot: that sid's rendered manifests hang together and
 keep the promises docs/operations.md makes. Selectors and named ports match, the drain fits in the grace
-period, every container is locked down and sized, and every SID_* variable set is one that sid reads.
+period, every container is locked down and sized, every SID_* variable set is one that sid reads, and the
+Dockerfile's build stage gets every folder SwiftPM needs to read Package.swift.
 
 usage: check-manifests.py --sources Sources [--kubernetes RENDERED.yaml ...] [--compose COMPOSE.yaml ...]
                           [--dockerfile Dockerfile]
@@ -165,9 +166,25 @@ class Checker:
                     f"{where}: terminationGracePeriodSeconds {budget} does not cover the preStop sleep ({pause} s) "
                     f"plus SID_GRACE_SECONDS ({grace:g} s), so draining pods get killed mid-request")
 
-    def check_dockerfile(self, path):
-        names = re.findall(r"\b(SID_[A-Z0-9_]+)=", pathlib.Path(path).read_text(encoding="utf-8"))
+    def check_dockerfile(self, path, package):
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+        names = re.findall(r"\b(SID_[A-Z0-9_]+)=", text)
         self.check_variables(path, names)
+        # SwiftPM refuses a manifest whose target folders are missing, even to build one product, so the
+        # build stage needs Tests/ as well as Sources/, and the build context must carry both.
+        copied = set(re.findall(r"^COPY\s+(?:--\S+\s+)*(\S+?)/?\s", text, re.M))
+        ignore = pathlib.Path(path).parent / ".dockerignore"
+        ignored = set()
+        if ignore.exists():
+            lines = [line.strip() for line in ignore.read_text(encoding="utf-8").splitlines()]
+            ignored = {line.rstrip("/") for line in lines if line and not line.startswith(("#", "!"))}
+        for folder in ("Sources", "Tests"):
+            if not (package / folder).is_dir():
+                continue
+            self.expect(folder in copied, f"{path} does not COPY {folder}/, and SwiftPM refuses Package.swift "
+                                          f"without every target's folder")
+            self.expect(folder not in ignored, f"{ignore} leaves {folder}/ out of the build context, and SwiftPM "
+                                               f"refuses Package.swift without every target's folder")
 
     def check_compose(self, path):
         document = yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))
@@ -192,7 +209,8 @@ def main():
     parser.add_argument("--sources", required=True, help="sid's Sources directory, for the SID_* names it reads")
     parser.add_argument("--kubernetes", nargs="*", default=[], help="rendered Kubernetes manifests (multi-document YAML)")
     parser.add_argument("--compose", nargs="*", default=[], help="Compose files")
-    parser.add_argument("--dockerfile", nargs="*", default=[], help="Dockerfiles, for the SID_* variables they set")
+    parser.add_argument("--dockerfile", nargs="*", default=[],
+                        help="Dockerfiles, for the SID_* variables they set and the package folders they copy")
     arguments = parser.parse_args()
     variables = known_variables(arguments.sources)
     if not variables:
@@ -203,7 +221,7 @@ def main():
     for path in arguments.compose:
         checker.check_compose(path)
     for path in arguments.dockerfile:
-        checker.check_dockerfile(path)
+        checker.check_dockerfile(path, pathlib.Path(arguments.sources).resolve().parent)
     for problem in checker.problems:
         print(f"error: {problem}", file=sys.stderr)
     if checker.problems:

@@ -3,13 +3,18 @@
 # The README, .ci/run and the Dockerfile all install through this one script.
 #   scripts/ci/install-deps.sh          build + runtime + test tools
 #   scripts/ci/install-deps.sh runtime  only what the built binary needs at run time
+#   scripts/ci/install-deps.sh container what scripts/ci/container-test.sh builds and runs the image with
 set -euo pipefail
 runtime_packages=(libraw20 libpng16-16 libssl3 ca-certificates)
 build_packages=(libraw-dev libpng-dev libssl-dev zlib1g-dev pkg-config)
 test_packages=(curl openssl python3 chromium chromium-driver python3-selenium)
+# Podman instead of a Docker engine; runc because crun cannot run under this machine's hybrid cgroups;
+# debootstrap makes the local Debian base image, since no image registry is reachable.
+container_packages=(podman runc debootstrap curl python3)
 case "${1:-all}" in
   runtime) packages=("${runtime_packages[@]}") ;;
   build)   packages=("${build_packages[@]}") ;;
+  container) packages=("${container_packages[@]}") ;;
   *)       packages=("${build_packages[@]}" "${test_packages[@]}") ;;
 esac
 missing=()

@@ -93,5 +93,8 @@ must_fail "a Compose file with a misspelt key" "${compose[@]}" -f "$work/compose
 sed 's/terminationGracePeriodSeconds: .*/terminationGracePeriodSeconds: 30/' "${renders[0]}" >"$work/short-grace.yaml"
 must_fail "a grace period shorter than the drain" \
   "$python" scripts/ci/check-manifests.py --sources Sources --kubernetes "$work/short-grace.yaml"
+grep -v '^COPY Tests' Dockerfile >"$work/Dockerfile"
+must_fail "a Dockerfile that leaves out Tests/ (SwiftPM then refuses Package.swift)" \
+  "$python" scripts/ci/check-manifests.py --sources Sources --dockerfile "$work/Dockerfile"
 
 echo "deploy recipes valid"
