@@ -57,12 +57,12 @@ let package = Package(
         ]),
         // The `sid serve` application: routes, enhancement requests, worker pool, metrics, start-up and shutdown.
         .target(name: "SIDService", dependencies: [
-            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples",
+            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples", "SIDImage", "SIDRaw",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], resources: [.embedInCode("OpenAPI/openapi.json")]),
         .executableTarget(name: "sid", dependencies: [
             "SIDEngine", "SIDService", "SIDModel", "SIDCheckpoint", "SIDRaw", "SIDDecoderIsolation", "SIDSamples",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -10,6 +10,10 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
     case methodNotAllowed(method: String, allowed: [HTTPRequest.Method])
     case unsupportedMediaType(String)
     case unusableRaw(String)
+    /// Accept allows none of the formats the service writes.
+    case notAcceptable(String)
+    /// A CORS preflight from an origin not in --cors-origin, or for a method the route does not allow.
+    case forbiddenOrigin(String)
     case starting
     case draining
     case queueFull(capacity: Int)
@@ -37,6 +41,8 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
         case .methodNotAllowed: return .methodNotAllowed
         case .unsupportedMediaType: return .unsupportedMediaType
         case .unusableRaw: return .unprocessableContent
+        case .notAcceptable: return .notAcceptable
+        case .forbiddenOrigin: return .forbidden
         case .starting, .draining, .queueFull, .queueTimeout: return .serviceUnavailable
         case .clientClosed: return Self.clientClosedStatus
         case .internalError: return .internalServerError
@@ -55,7 +61,8 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
 
     var description: String {
         switch self {
-        case let .badRequest(text), let .unsupportedMediaType(text), let .unusableRaw(text):
+        case let .badRequest(text), let .unsupportedMediaType(text), let .unusableRaw(text), let .notAcceptable(text),
+             let .forbiddenOrigin(text):
             return Self.sentence(text)
         case let .notFound(path):
             return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and /."
