@@ -102,21 +102,39 @@ public final class Enhancer {
         if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
 
         let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", Self.format(ratio))]
-        let png: [UInt8] = try measure(&timings.encode) {
-            let count = width * height * 3
-            if options.bits == 16 {
-                return try rgb16.withUnsafeBufferPointer {
-                    try encoder.encode(rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height, text: text)
-                }
-            }
-            return try rgb8.withUnsafeBufferPointer {
-                try encoder.encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height, text: text)
-            }
+        let image: [UInt8] = try measure(&timings.encode) {
+            try encode(options: options, width: width, height: height, text: text)
         }
         let estimated: Bool
         if case .auto = options.ratio { estimated = true } else { estimated = false }
-        return EnhanceResult(png: png, width: width, height: height, bits: options.bits, ratio: ratio,
+        return EnhanceResult(image: image, format: options.format, width: width, height: height, bits: options.bits, ratio: ratio,
                              ratioWasEstimated: estimated, model: model, timings: timings, warnings: warnings)
+    }
+
+    /// The image in the output buffer, in the format asked for. PNG carries sid's text chunks, TIFF the same
+    /// names as ASCII tags; JPEG has no text chunks and gets none.
+    private func encode(options: EnhanceOptions, width: Int, height: Int, text: [(String, String)]) throws -> [UInt8] {
+        let count = width * height * 3
+        let description = text.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        let tags: [(TIFFEncoder.TextTag, String)] = [(.software, "sid"), (.imageDescription, description)]
+        if options.bits == 16 {
+            return try rgb16.withUnsafeBufferPointer {
+                let samples = UnsafeBufferPointer(rebasing: $0[0..<count])
+                switch options.format {
+                case .png: return try encoder.encode(rgb16: samples, width: width, height: height, text: text)
+                case .tiff: return try TIFFEncoder().encode(rgb16: samples, width: width, height: height, text: tags)
+                case .jpeg: throw EngineError.badParameter("JPEG holds 8 bits per sample, not 16")
+                }
+            }
+        }
+        return try rgb8.withUnsafeBufferPointer {
+            let samples = UnsafeBufferPointer(rebasing: $0[0..<count])
+            switch options.format {
+            case .png: return try encoder.encode(rgb8: samples, width: width, height: height, text: text)
+            case .tiff: return try TIFFEncoder().encode(rgb8: samples, width: width, height: height, text: tags)
+            case .jpeg: return try JPEGEncoder(quality: options.quality).encode(rgb8: samples, width: width, height: height)
+            }
+        }
     }
 
     public func enhance(_ bytes: Data, options: EnhanceOptions) throws -> EnhanceResult {

@@ -20,8 +20,10 @@ public final class EnhanceService: @unchecked Sendable {
     public init(configuration: ServiceConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        let handler = ServiceHandler(state: state, metrics: metrics, queueTimeout: configuration.requestTimeout,
+        var handler = ServiceHandler(state: state, metrics: metrics, queueTimeout: configuration.requestTimeout,
                                      logger: logger)
+        handler.cors = CORSPolicy(allowedOrigins: configuration.corsOrigins)
+        handler.limits = ServiceLimits(configuration: configuration).json
         let tls = configuration.tlsCertificate.flatMap { certificate in
             configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0) }
         }

@@ -50,6 +50,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var decoderExecutable = "/proc/self/exe"
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// Origins ("https://photos.example.com", or "*") a browser app may call the API from; none by default.
+    public var corsOrigins: [String] = []
     public var logLevel: Logger.Level = .info
 
     /// The defaults, with the worker layout chosen for this machine's cores.
@@ -144,6 +146,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let duration = try seconds("SID_DECODER_TIMEOUT") { decoderTimeout = duration }
         if let text = value("SID_TLS_CERT") { tlsCertificate = text }
         if let text = value("SID_TLS_KEY") { tlsKey = text }
+        if let text = value("SID_CORS_ORIGIN") {
+            corsOrigins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let text = value("SID_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 throw ConfigurationError.invalid(name: "SID_LOG_LEVEL", value: text,
@@ -179,6 +184,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
             try require(decoderMemoryMegabytes == 0 || (256 ... 1 << 20).contains(decoderMemoryMegabytes),
                         "--decoder-memory-mb", "256 to 1048576, or 0 for none (sanitizer runs only)", decoderMemoryMegabytes)
         }
+        for origin in corsOrigins where origin != "*" {
+            // An origin is scheme://host[:port], exactly as a browser sends it: no path, no trailing slash.
+            let parts = origin.components(separatedBy: "://")
+            try require(parts.count == 2 && ["http", "https"].contains(parts[0]) && !parts[1].isEmpty
+                            && !parts[1].contains("/"), "--cors-origin", "an origin such as https://photos.example.com, or *", origin)
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError.incompleteTLS
         }
@@ -195,6 +206,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "weights": "\(weights.isEmpty ? "auto" : weights.joined(separator: ","))",
             "synthetic_weights": "\(syntheticWeights)",
             "workers": "\(workers)", "threads_per_worker": "\(threadsPerWorker)", "queue": "\(queueCapacity)",
+            "cors_origins": "\(corsOrigins.isEmpty ? "none" : corsOrigins.joined(separator: ","))",
             "max_body_mb": "\(maxBodyMegabytes)", "max_megapixels": "\(maxMegapixels)", "max_header_kb": "\(maxHeaderKilobytes)",
             "request_timeout_s": seconds(requestTimeout), "grace_s": seconds(gracePeriod),
             "header_timeout_s": seconds(headerTimeout), "body_idle_timeout_s": seconds(bodyIdleTimeout),

@@ -65,7 +65,7 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
              let .forbiddenOrigin(text):
             return Self.sentence(text)
         case let .notFound(path):
-            return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and /."
+            return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /v1/limits, /openapi.json, /healthz, /readyz, /metrics and /."
         case let .methodNotAllowed(method, allowed):
             return "\(method) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: " or "))."
         case .starting:

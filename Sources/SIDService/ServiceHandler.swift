@@ -14,6 +14,10 @@ struct ServiceHandler: HTTPHandler {
     let metrics: ServiceMetrics
     let queueTimeout: Duration
     let logger: Logger
+    /// Other origins a browser may call from (--cors-origin); none by default.
+    var cors = CORSPolicy.none
+    /// GET /v1/limits, made once from the configuration.
+    var limits: [UInt8] = []
 
     /// How often a waiting connection looks whether its client is still there.
     static let disconnectPollInterval: Duration = .milliseconds(50)
@@ -30,6 +34,8 @@ struct ServiceHandler: HTTPHandler {
         var timings: StageTimings?
         /// Why the request failed, for errors the service produced.
         var detail: String?
+        /// The request's Origin, for the CORS headers of its answer.
+        var origin: String?
     }
 
     // MARK: - Before the body
@@ -37,11 +43,46 @@ struct ServiceHandler: HTTPHandler {
     /// Refuses what can be refused from the head alone, so nobody uploads 25 MB to hear 404, 415 or 503.
     func head(_ head: HTTPRequest, connection: ConnectionContext) -> HTTPHeadDecision<Exchange> {
         var exchange = Exchange(requestID: RequestID.resolve(head.headerFields[ServiceHeaders.requestID]))
+        exchange.origin = head.headerFields[.origin]
         do {
+            if let preflight = try preflight(head, exchange: &exchange) { return .answer(preflight, exchange) }
             try check(head, into: &exchange)
             return .readBody(exchange)
         } catch {
-            return .answer(Self.failure(error, exchange: &exchange), exchange)
+            var response = Self.failure(error, exchange: &exchange)
+            addCORS(to: &response, exchange: exchange)
+            return .answer(response, exchange)
+        }
+    }
+
+    /// A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) for a route: 204 with the grants
+    /// when --cors-origin allows the origin and the route the method, else 403. Nil for every other request.
+    private func preflight(_ head: HTTPRequest, exchange: inout Exchange) throws -> HTTPResponseMessage? {
+        guard head.method == .options, let origin = exchange.origin,
+              let requested = head.headerFields[.accessControlRequestMethod],
+              let route = Route(target: head.path ?? "") else { return nil }
+        exchange.route = route
+        guard let fields = cors.preflightFields(origin: origin, requestedMethod: requested,
+                                                routeMethods: route.allowedMethods) else {
+            exchange.origin = nil
+            throw ServiceError.forbiddenOrigin(cors.allows(origin)
+                ? "\(route.rawValue) does not allow \(requested.prefix(20)) from another origin; it allows \(route.allowedMethods.map(\.rawValue).joined(separator: ", "))"
+                : "the origin \(origin.prefix(100)) may not call this service from a browser (sid serve --cors-origin lists the ones that may)")
+        }
+        var response = HTTPResponseMessage(status: .noContent, headerFields: fields, body: [])
+        response.head.headerFields[ServiceHeaders.requestID] = exchange.requestID
+        return response
+    }
+
+    /// The CORS headers of an answer to a request from an allowed origin.
+    private func addCORS(to response: inout HTTPResponseMessage, exchange: Exchange) {
+        for field in cors.responseFields(origin: exchange.origin) {
+            // One Vary field listing everything the answer depends on.
+            if field.name == .vary, let vary = response.head.headerFields[.vary] {
+                response.head.headerFields[.vary] = vary + ", " + field.value
+            } else {
+                response.head.headerFields.append(field)
+            }
         }
     }
 
@@ -73,9 +114,12 @@ struct ServiceHandler: HTTPHandler {
         do {
             var response = try respond(to: request, connection: connection, exchange: &exchange)
             response.head.headerFields[ServiceHeaders.requestID] = exchange.requestID
+            addCORS(to: &response, exchange: exchange)
             return response
         } catch {
-            return Self.failure(error, exchange: &exchange)
+            var response = Self.failure(error, exchange: &exchange)
+            addCORS(to: &response, exchange: exchange)
+            return response
         }
     }
 
@@ -109,6 +153,10 @@ struct ServiceHandler: HTTPHandler {
         case .models?:
             guard state.phase != .starting else { throw ServiceError.starting }
             return try modelsDocument()
+        case .limits?:
+            return Self.json(limits)
+        case .openapi?:
+            return Self.json(OpenAPIDocument.bytes)
         case .home?:
             var fields = HTTPFields()
             fields[.contentType] = "text/html; charset=utf-8"
@@ -138,8 +186,11 @@ struct ServiceHandler: HTTPHandler {
         exchange.ratio = Self.format(result.ratio)
 
         var fields = HTTPFields()
-        fields[.contentType] = "image/png"
+        fields[.contentType] = result.format.mediaType
         fields[.cacheControl] = "no-store"
+        // The answer depends on Accept unless the query named the format.
+        fields[.vary] = "Accept"
+        if !upload.ignored.isEmpty { fields[ServiceHeaders.ignoredParameters] = upload.ignored.joined(separator: ", ") }
         fields[ServiceHeaders.ratio] = Self.format(result.ratio)
         fields[ServiceHeaders.ratioSource] = result.ratioWasEstimated ? "auto" : "given"
         fields[ServiceHeaders.model] = result.model
@@ -149,7 +200,7 @@ struct ServiceHandler: HTTPHandler {
             fields.append(HTTPField(name: ServiceHeaders.warning, value: warning))
         }
         // The encoder's array itself goes to the socket: no copy on the way out.
-        return HTTPResponseMessage(status: .ok, headerFields: fields, body: result.png)
+        return HTTPResponseMessage(status: .ok, headerFields: fields, body: result.image)
     }
 
     /// Waits for the job, giving up its place if the client leaves or it waits past its deadline.
@@ -181,6 +232,12 @@ struct ServiceHandler: HTTPHandler {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         return HTTPResponseMessage(status: .ok, headerFields: fields, body: Array(body))
+    }
+
+    private static func json(_ body: [UInt8]) -> HTTPResponseMessage {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        return HTTPResponseMessage(status: .ok, headerFields: fields, body: body)
     }
 
     private static func text(_ text: String) -> HTTPResponseMessage {
@@ -234,6 +291,8 @@ enum Route: String, CaseIterable {
     case home = "/"
     case enhance = "/v1/enhance"
     case models = "/v1/models"
+    case limits = "/v1/limits"
+    case openapi = "/openapi.json"
     case health = "/healthz"
     case ready = "/readyz"
     case metrics = "/metrics"
@@ -284,6 +343,8 @@ enum ServiceHeaders {
     static let model = HTTPField.Name("X-SID-Model")!
     /// One per engine warning, e.g. a ratio beyond SID's training range.
     static let warning = HTTPField.Name("X-SID-Warning")!
+    /// Query or form parameters the service does not know and ignored, comma-separated.
+    static let ignoredParameters = HTTPField.Name("X-SID-Ignored-Parameters")!
 }
 
 /// The Server-Timing header value of an enhancement, in milliseconds: queue, decode, pack, forward, encode.

@@ -67,7 +67,7 @@ struct EnhanceCommand: ParsableCommand {
             throw ValidationError("\(raw): \(error)")
         }
         let target = output ?? (raw as NSString).deletingPathExtension + ".png"
-        try CommandInput.write(Data(result.png), to: target)
+        try CommandInput.write(Data(result.image), to: target)
         for warning in result.warnings { FileHandle.standardError.write(Data("note: \(warning)\n".utf8)) }
         let t = result.timings
         print(String(format: "wrote %@: %dx%d %d-bit, model %@, ratio %@%@ (decode %.2f s, pack %.2f s, forward %.2f s, encode %.2f s)",

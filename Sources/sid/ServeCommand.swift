@@ -18,7 +18,7 @@ struct ServeCommand: ParsableCommand {
             SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_HEADER_KB, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
             SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
-            SID_TLS_KEY, SID_LOG_LEVEL.
+            SID_TLS_KEY, SID_CORS_ORIGIN (comma-separated), SID_LOG_LEVEL.
             Routes: POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and / (a page to try it).
             SIGTERM or SIGINT: readiness turns 503, no new connections, work in flight finishes within the \
             grace period, exit 0.
@@ -89,6 +89,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "PEM private key of --tls-cert (SID_TLS_KEY).")
     var tlsKey: String?
+
+    @Option(help: "An origin a browser app may call the API from, repeatable, or * for any (SID_CORS_ORIGIN, comma-separated; default none).")
+    var corsOrigin: [String] = []
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (SID_LOG_LEVEL; default info).")
     var logLevel: String?
@@ -170,6 +173,7 @@ struct ServeCommand: ParsableCommand {
         if let decoderTimeout { configuration.decoderTimeout = ServiceConfiguration.duration(seconds: decoderTimeout) }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
+        if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

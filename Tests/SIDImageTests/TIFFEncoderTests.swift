@@ -1,4 +1,5 @@
 import SIDImage
+import SIDTestSupport
 import XCTest
 
 final class TIFFEncoderTests: XCTestCase {

@@ -1,23 +1,22 @@
 import Foundation
-import SIDTestSupport
 import XCTest
 
-/// Opens an image file with Pillow, an independent decoder, and reports what it found: format, size, mode, the
+/// Opens an image file with Pillow (python3-pil), an independent decoder, and reports what it found: format, size, mode, the
 /// bits per sample the file declares, a few pixels and the metadata a reader would show.
-enum PillowProbe {
-    struct Report: Decodable {
-        let format: String
-        let width: Int
-        let height: Int
-        let mode: String
-        let bits: [Int]
+public enum PillowProbe {
+    public struct Report: Decodable {
+        public let format: String
+        public let width: Int
+        public let height: Int
+        public let mode: String
+        public let bits: [Int]
         /// The first pixel and the last, each R, G, B as Pillow decodes them (8-bit for JPEG, 16-bit for 16-bit TIFF).
-        let first: [Int]
-        let last: [Int]
+        public let first: [Int]
+        public let last: [Int]
         /// EXIF tag number (as text) -> value, IFD0 for JPEG's APP1 or TIFF's own tags.
-        let tags: [String: String]
-        let exifBytes: Int
-        let subsampling: Int?
+        public let tags: [String: String]
+        public let exifBytes: Int
+        public let subsampling: Int?
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -66,7 +65,7 @@ print(json.dumps({"format": image.format, "width": image.size[0], "height": imag
                   "subsampling": subsampling}))
 """#
 
-    static func probe(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws -> Report {
+    public static func probe(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws -> Report {
         guard (try? Subprocess.run("/usr/bin/python3", ["-c", "import PIL"]))?.status == 0 else {
             throw XCTSkip("Pillow is missing: scripts/ci/install-deps.sh installs python3-pil")
         }
