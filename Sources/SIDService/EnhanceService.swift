@@ -15,6 +15,11 @@ public final class EnhanceService: @unchecked Sendable {
     private let logger: Logger
     private let state = ServiceState()
     private let server: HTTPServer
+    /// Probes and metrics on a listener of their own (`adminPort`), so client traffic cannot starve them.
+    private let adminServer: HTTPServer?
+
+    /// How long, after the grace period, the connections of abandoned jobs get to write their 503.
+    static let answerTime: Duration = .seconds(2)
 
     /// Prepares the server; nothing listens until `start()`.
     public init(configuration: ServiceConfiguration, logger: Logger) {
@@ -33,15 +38,36 @@ public final class EnhanceService: @unchecked Sendable {
             bodyTotalTimeout: configuration.bodyTimeout, keepAliveIdleTimeout: configuration.keepAliveTimeout,
             tls: tls, logger: logger)
         server = HTTPServer(configuration: serverConfiguration, handler: handler)
+        adminServer = configuration.adminPort.map { adminPort in
+            var admin = handler
+            admin.isAdmin = true
+            var adminConfiguration = serverConfiguration
+            adminConfiguration.port = adminPort
+            adminConfiguration.maxConnections = configuration.adminMaxConnections
+            // Probes send no body; a short header timeout frees a slot a stuck client holds.
+            adminConfiguration.limits = HTTPParserLimits(maxHeaderBytes: configuration.maxHeaderKilobytes * 1024,
+                                                         maxBodyBytes: 1024)
+            adminConfiguration.headerReadTimeout = min(configuration.headerTimeout, .seconds(5))
+            return HTTPServer(configuration: adminConfiguration, handler: admin)
+        }
     }
 
     /// Binds and starts answering: probes and metrics at once, enhancements once `load` has finished.
     public func start() throws {
-        try server.start()
+        try adminServer?.start()
+        do {
+            try server.start()
+        } catch {
+            adminServer?.stop()
+            throw error
+        }
     }
 
     /// The bound port (the kernel's choice when configured as 0).
     public var port: Int { server.port }
+
+    /// The admin listener's bound port; nil when there is none.
+    public var adminPort: Int? { adminServer?.port }
 
     /// Whether readiness is reported (loaded, warmed up, not draining).
     public var isReady: Bool { state.phase == .ready }
@@ -74,7 +100,7 @@ public final class EnhanceService: @unchecked Sendable {
             "models": "\(registry.models.map(\.name).joined(separator: ","))",
             "default_model": "\(state.defaultModel)",
             "warm_up_s": "\(String(format: "%.2f", WorkerPool.seconds(ContinuousClock.now - started)))",
-            "port": "\(port)",
+            "port": "\(port)", "admin_port": "\(adminPort.map(String.init) ?? "off")",
         ])
     }
 
@@ -89,19 +115,25 @@ public final class EnhanceService: @unchecked Sendable {
     }
 
     /// Drains, waits up to `grace` for requests in flight and queued, then stops everything.
-    /// Returns false if work was still going on when the grace period ran out (it is then abandoned).
+    /// Returns false if work was still going on when the grace period ran out: jobs queued or running are then
+    /// answered 503 (Retry-After) and requests still uploading are cut off.
     @discardableResult
     public func shutdown(grace: Duration) -> Bool {
         beginDraining()
         let finished = server.waitUntilIdle(timeout: grace)
         if !finished {
-            let abandoned = state.pool?.abandonQueued(with: .draining) ?? 0
-            logger.warning("grace period over: abandoning the remaining work", metadata: [
-                "in_flight": "\(server.inFlightRequestCount)", "abandoned_queued": "\(abandoned)",
+            let abandoned = state.pool?.abandon(with: .draining) ?? (queued: 0, running: 0)
+            logger.warning("grace period over: answering the remaining jobs 503", metadata: [
+                "in_flight": "\(server.inFlightRequestCount)", "abandoned_queued": "\(abandoned.queued)",
+                "abandoned_running": "\(abandoned.running)",
             ])
+            // The connections of abandoned jobs write their 503 now; only uploads still arriving hold this up.
+            _ = server.waitUntilIdle(timeout: Self.answerTime)
         }
         state.pool?.stop()
         server.stop()
+        // Last: probes answer (readiness 503) for the whole drain.
+        adminServer?.stop()
         logger.notice("stopped", metadata: ["clean": "\(finished)"])
         return finished
     }

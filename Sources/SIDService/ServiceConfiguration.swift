@@ -11,6 +11,11 @@ import SIDRaw
 public struct ServiceConfiguration: Sendable, Equatable {
     public var host = "0.0.0.0"
     public var port = 8080
+    /// The admin listener for /healthz, /readyz and /metrics, with its own connections and threads so that no
+    /// traffic on `port` can starve the probes; nil serves them on `port` only. 0 picks a free port.
+    public var adminPort: Int? = 9090
+    /// Connections the admin listener serves at once: probes and a scraper need few.
+    public var adminMaxConnections = 16
     /// Weight files from --weights or SID_WEIGHTS; empty means weights/*.safetensors (see `WeightsLocation`).
     public var weights: [String] = []
     /// Random full-width U-Net weights instead of a file: for benchmarks only, the images are meaningless.
@@ -51,6 +56,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var tlsCertificate: String?
     public var tlsKey: String?
     public var logLevel: Logger.Level = .info
+    /// Log lines as text (swift-log's layout, values escaped) or one JSON object per line.
+    public var logFormat: ServiceLogHandler.Format = .text
 
     /// The defaults, with the worker layout chosen for this machine's cores.
     public init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -114,6 +121,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let text = value("SID_HOST") { host = text }
         if let text = value("SID_WEIGHTS") { weights = WeightsLocation.files(inList: text) }
         if let number = try integer("SID_PORT") { port = number }
+        if let text = value("SID_ADMIN_PORT") {
+            if text.lowercased() == "off" {
+                adminPort = nil
+            } else {
+                guard let number = Int(text) else {
+                    throw ConfigurationError.invalid(name: "SID_ADMIN_PORT", value: text, expected: "a port number or off")
+                }
+                adminPort = number
+            }
+        }
         if let text = value("SID_SYNTHETIC_WEIGHTS") {
             switch text.lowercased() {
             case "1", "true", "yes", "on": syntheticWeights = true
@@ -151,6 +168,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             logLevel = level
         }
+        if let text = value("SID_LOG_FORMAT") {
+            guard let format = ServiceLogHandler.Format(rawValue: text.lowercased()) else {
+                throw ConfigurationError.invalid(name: "SID_LOG_FORMAT", value: text, expected: ServiceLogHandler.Format.choices)
+            }
+            logFormat = format
+        }
     }
 
     /// Checks ranges and pairs, naming the flag to fix.
@@ -159,6 +182,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
             if !condition { throw ConfigurationError.invalid(name: flag, value: "\(value)", expected: expected) }
         }
         try require((0 ... 65535).contains(port), "--port", "0 to 65535", port)
+        if let adminPort {
+            try require((0 ... 65535).contains(adminPort), "--admin-port", "0 to 65535, or off", adminPort)
+            try require(adminPort == 0 || adminPort != port, "--admin-port", "a port other than --port", adminPort)
+        }
+        try require((1 ... 10_000).contains(adminMaxConnections), "--admin-max-connections", "1 to 10000", adminMaxConnections)
         try require((1 ... 64).contains(workers), "--workers", "1 to 64", workers)
         try require((1 ... 256).contains(threadsPerWorker), "--threads", "1 to 256", threadsPerWorker)
         try require((0 ... 10_000).contains(queueCapacity), "--queue", "0 to 10000", queueCapacity)
@@ -191,7 +219,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             return "\(Double(whole) + Double(fraction) / 1e18)"
         }
         return [
-            "host": "\(host)", "port": "\(port)",
+            "host": "\(host)", "port": "\(port)", "admin_port": "\(adminPort.map(String.init) ?? "off")",
             "weights": "\(weights.isEmpty ? "auto" : weights.joined(separator: ","))",
             "synthetic_weights": "\(syntheticWeights)",
             "workers": "\(workers)", "threads_per_worker": "\(threadsPerWorker)", "queue": "\(queueCapacity)",
@@ -201,6 +229,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "body_timeout_s": seconds(bodyTimeout), "keep_alive_timeout_s": seconds(keepAliveTimeout),
             "max_connections": "\(maxConnections)", "decoder": "\(decoder.rawValue)",
             "decoder_memory_mb": "\(decoderMemoryBytes >> 20)", "decoder_timeout_s": seconds(decoderTimeout), "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
+            "log_format": "\(logFormat.rawValue)",
         ]
     }
 }

@@ -8,6 +8,8 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
     case badRequest(String)
     case notFound(path: String)
     case methodNotAllowed(method: String, allowed: [HTTPRequest.Method])
+    /// A method the service implements nowhere (CONNECT, PRI, ...).
+    case notImplemented(method: String)
     case unsupportedMediaType(String)
     case unusableRaw(String)
     case starting
@@ -35,6 +37,7 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
         case .badRequest: return .badRequest
         case .notFound: return .notFound
         case .methodNotAllowed: return .methodNotAllowed
+        case .notImplemented: return .notImplemented
         case .unsupportedMediaType: return .unsupportedMediaType
         case .unusableRaw: return .unprocessableContent
         case .starting, .draining, .queueFull, .queueTimeout: return .serviceUnavailable
@@ -61,6 +64,8 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
             return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and /."
         case let .methodNotAllowed(method, allowed):
             return "\(method) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: " or "))."
+        case let .notImplemented(method):
+            return "\(method) is not something this service does; it answers GET, HEAD and POST."
         case .starting:
             return "The service is still loading its model and warming up; retry in a few seconds."
         case .draining:

@@ -14,6 +14,8 @@ struct ServiceHandler: HTTPHandler {
     let metrics: ServiceMetrics
     let queueTimeout: Duration
     let logger: Logger
+    /// Whether this handler serves the admin listener: probes and metrics only, everything else 404.
+    var isAdmin = false
 
     /// How often a waiting connection looks whether its client is still there.
     static let disconnectPollInterval: Duration = .milliseconds(50)
@@ -46,9 +48,19 @@ struct ServiceHandler: HTTPHandler {
     }
 
     private func check(_ head: HTTPRequest, into exchange: inout Exchange) throws {
+        guard [.get, .head, .post, .options, .put, .delete, .patch].contains(head.method) else {
+            throw ServiceError.notImplemented(method: head.method.rawValue)
+        }
         let target = head.path ?? ""
+        if head.method == .options, target == "*" {
+            exchange.route = .anyResource
+            return
+        }
         guard let route = Route(target: target) else {
             throw ServiceError.notFound(path: String(QueryParameters.path(of: target).prefix(200)))
+        }
+        if isAdmin, !route.isOperational {
+            throw ServiceError.notFound(path: route.rawValue)
         }
         guard route.allowedMethods.contains(head.method) else {
             throw ServiceError.methodNotAllowed(method: head.method.rawValue, allowed: route.allowedMethods)
@@ -59,6 +71,12 @@ struct ServiceHandler: HTTPHandler {
         case .starting: throw ServiceError.starting
         case .draining: throw ServiceError.draining
         case .ready: break
+        }
+        // Compressed uploads would reach LibRaw as compressed bytes: refused rather than misread.
+        if let encoding = head.headerFields[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased(),
+           !encoding.isEmpty, encoding != "identity" {
+            throw ServiceError.unsupportedMediaType("content encoding \"\(encoding.prefix(40))\" is not supported: "
+                + "send the raw file as it is, uncompressed")
         }
         exchange.enhance = try EnhanceRequest(head: head, models: state.modelNames)
         if let pool = state.pool, !pool.hasRoom {
@@ -93,6 +111,11 @@ struct ServiceHandler: HTTPHandler {
         switch exchange.route {
         case .enhance?: return try enhance(request, connection: connection, exchange: &exchange)
         case .health?: return Self.text("ok\n")
+        case .anyResource?:
+            // OPTIONS *: what the server as a whole allows.
+            var fields = HTTPFields()
+            fields[.allow] = "GET, HEAD, POST, OPTIONS"
+            return HTTPResponseMessage(status: .ok, headerFields: fields, body: [])
         case .ready?:
             switch state.phase {
             case .ready: return Self.text("ready\n")
@@ -237,14 +260,23 @@ enum Route: String, CaseIterable {
     case health = "/healthz"
     case ready = "/readyz"
     case metrics = "/metrics"
+    /// `OPTIONS *`: the server itself, not one of its paths.
+    case anyResource = "*"
 
     /// The route of a request target (query ignored); nil for any other path.
     init?(target: String) {
         self.init(rawValue: QueryParameters.path(of: target))
     }
 
+    /// Probes and metrics: the routes the admin listener serves.
+    var isOperational: Bool { [.health, .ready, .metrics].contains(self) }
+
     var allowedMethods: [HTTPRequest.Method] {
-        self == .enhance ? [.post] : [.get, .head]
+        switch self {
+        case .enhance: return [.post]
+        case .anyResource: return [.options]
+        default: return [.get, .head]
+        }
     }
 
     /// The `route` label of a request's metrics: one of the routes, or "unmatched" so that scanners probing

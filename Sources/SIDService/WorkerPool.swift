@@ -31,6 +31,8 @@ final class WorkerPool: @unchecked Sendable {
     // Guards everything below.
     private let condition = NSCondition()
     private var queue: [EnhanceJob] = []
+    /// Jobs a worker has taken and not finished.
+    private var started: [ObjectIdentifier: EnhanceJob] = [:]
     private var busy = 0
     private var warmed = 0
     private var warmUpFailure: String?
@@ -122,20 +124,22 @@ final class WorkerPool: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops, answers every job still queued with `error` instead of running it, and returns how many there were.
-    func abandonQueued(with error: ServiceError) -> Int {
+    /// Stops, answers every job still queued and every job being run with `error` (a running job's own result
+    /// is then dropped), and returns how many of each there were.
+    func abandon(with error: ServiceError) -> (queued: Int, running: Int) {
         condition.lock()
         stopping = true
-        let abandoned = queue
+        let queued = queue
+        let running = Array(started.values)
         queue.removeAll()
         metrics.setQueueDepth(0)
         condition.broadcast()
         condition.unlock()
-        for job in abandoned {
+        for job in queued + running {
             metrics.countJob(outcome: "abandoned")
             job.finish(.failure(error))
         }
-        return abandoned.count
+        return (queued.count, running.count)
     }
 
     /// Waits until every worker thread has ended (after `stop()`); false on timeout.
@@ -202,6 +206,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             job.finish(outcome)
             condition.lock()
+            started[ObjectIdentifier(job)] = nil
             busy -= 1
             metrics.setBusyWorkers(busy)
             condition.unlock()
@@ -222,6 +227,7 @@ final class WorkerPool: @unchecked Sendable {
             condition.wait()
         }
         let job = queue.removeFirst()
+        started[ObjectIdentifier(job)] = job
         busy += 1
         metrics.setQueueDepth(queue.count)
         metrics.setBusyWorkers(busy)

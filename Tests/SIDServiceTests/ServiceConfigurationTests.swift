@@ -19,13 +19,13 @@ final class ServiceConfigurationTests: XCTestCase {
     func testEnvironmentVariablesOverrideDefaults() throws {
         var configuration = ServiceConfiguration(cores: 2)
         try configuration.apply(environment: [
-            "SID_HOST": "127.0.0.1", "SID_PORT": "9090", "SID_WORKERS": "2", "SID_THREADS": "1", "SID_QUEUE": "0",
+            "SID_HOST": "127.0.0.1", "SID_PORT": "9091", "SID_WORKERS": "2", "SID_THREADS": "1", "SID_QUEUE": "0",
             "SID_MAX_BODY_MB": "50", "SID_MAX_HEADER_KB": "8", "SID_REQUEST_TIMEOUT": "2.5", "SID_GRACE_SECONDS": "7",
             "SID_SYNTHETIC_WEIGHTS": "true", "SID_TLS_CERT": "c.pem", "SID_TLS_KEY": "k.pem", "SID_LOG_LEVEL": "DEBUG",
             "UNRELATED": "x",
         ])
         XCTAssertEqual(configuration.host, "127.0.0.1")
-        XCTAssertEqual(configuration.port, 9090)
+        XCTAssertEqual(configuration.port, 9091)
         XCTAssertEqual(configuration.workers, 2)
         XCTAssertEqual(configuration.threadsPerWorker, 1)
         XCTAssertEqual(configuration.queueCapacity, 0)

@@ -316,7 +316,9 @@ public final class HTTPServer: @unchecked Sendable {
             // An unread body would be taken for the next request: close after answering.
             guard !head.hasBody else { return answer(response, head: head, exchange: early, keepAlive: false) }
             connection.skipEmptyBody()
-            return answer(response, head: head, exchange: early, keepAlive: head.keepAlive)
+            // After a refused CONNECT the client may already be sending tunnel bytes: never read them as HTTP.
+            return answer(response, head: head, exchange: early,
+                          keepAlive: head.keepAlive && head.request.method != .connect)
         case let .readBody(accepted):
             exchange = accepted
         }
