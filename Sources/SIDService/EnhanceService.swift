@@ -17,6 +17,7 @@ public final class EnhanceService: @unchecked Sendable {
     private let server: HTTPServer
     /// Probes and metrics on a listener of their own (`adminPort`), so client traffic cannot starve them.
     private let adminServer: HTTPServer?
+    private let keys: APIKeyGate?
 
     /// How long, after the grace period, the connections of abandoned jobs get to write their 503.
     static let answerTime: Duration = .seconds(2)
@@ -25,8 +26,10 @@ public final class EnhanceService: @unchecked Sendable {
     public init(configuration: ServiceConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        let handler = ServiceHandler(state: state, metrics: metrics, queueTimeout: configuration.requestTimeout,
+        keys = configuration.apiKeysFile.map { APIKeyGate(path: $0, maxInFlightPerKey: configuration.maxInFlightPerKey) }
+        var handler = ServiceHandler(state: state, metrics: metrics, queueTimeout: configuration.requestTimeout,
                                      logger: logger)
+        handler.keys = keys
         let tls = configuration.tlsCertificate.flatMap { certificate in
             configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0) }
         }
@@ -54,6 +57,12 @@ public final class EnhanceService: @unchecked Sendable {
 
     /// Binds and starts answering: probes and metrics at once, enhancements once `load` has finished.
     public func start() throws {
+        if let keys {
+            let count = try keys.reload()
+            logger.info("API keys loaded: /v1/* needs one", metadata: ["keys": "\(count)", "file": "\(keys.path)"])
+        } else if !configuration.bindsLoopbackOnly {
+            logger.warning("no API keys (--api-keys-file): anyone who can reach \(configuration.host):\(configuration.port) may call /v1/*")
+        }
         try adminServer?.start()
         do {
             try server.start()
@@ -65,6 +74,20 @@ public final class EnhanceService: @unchecked Sendable {
 
     /// The bound port (the kernel's choice when configured as 0).
     public var port: Int { server.port }
+
+    /// Reads the API keys file again (SIGHUP); on error the keys in use stay and false is returned.
+    @discardableResult
+    public func reloadAPIKeys() -> Bool {
+        guard let keys else { return false }
+        do {
+            let count = try keys.reload()
+            logger.notice("API keys reloaded", metadata: ["keys": "\(count)"])
+            return true
+        } catch {
+            logger.error("API keys not reloaded, the previous keys stay in use", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
 
     /// The admin listener's bound port; nil when there is none.
     public var adminPort: Int? { adminServer?.port }

@@ -53,6 +53,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var decoderTimeout: Duration = .seconds(60)
     /// The executable whose `decode-helper` mode decodes: this one, unless tests point elsewhere.
     public var decoderExecutable = "/proc/self/exe"
+    /// API keys for /v1/* (one per line, or `sha256:<hex>`), reloaded on SIGHUP; nil lets anyone call.
+    public var apiKeysFile: String?
+    /// Enhancements one API key may have in flight at once (more get 429); nil for no limit.
+    public var maxInFlightPerKey: Int?
     public var tlsCertificate: String?
     public var tlsKey: String?
     public var logLevel: Logger.Level = .info
@@ -75,6 +79,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     public var maxBodyBytes: Int { maxBodyMegabytes * 1024 * 1024 }
+
+    /// Whether `host` only takes connections from this machine.
+    public var bindsLoopbackOnly: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 
     /// The isolated decoder's memory limit in bytes: the one set, else sized for the largest raw and upload.
     public var decoderMemoryBytes: Int {
@@ -159,6 +168,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         if let number = try integer("SID_DECODER_MEMORY_MB") { decoderMemoryMegabytes = number }
         if let duration = try seconds("SID_DECODER_TIMEOUT") { decoderTimeout = duration }
+        if let text = value("SID_API_KEYS_FILE") { apiKeysFile = text }
+        if let number = try integer("SID_MAX_IN_FLIGHT_PER_KEY") { maxInFlightPerKey = number }
         if let text = value("SID_TLS_CERT") { tlsCertificate = text }
         if let text = value("SID_TLS_KEY") { tlsKey = text }
         if let text = value("SID_LOG_LEVEL") {
@@ -207,6 +218,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
             try require(decoderMemoryMegabytes == 0 || (256 ... 1 << 20).contains(decoderMemoryMegabytes),
                         "--decoder-memory-mb", "256 to 1048576, or 0 for none (sanitizer runs only)", decoderMemoryMegabytes)
         }
+        if let maxInFlightPerKey {
+            try require((1 ... 10_000).contains(maxInFlightPerKey), "--max-in-flight-per-key", "1 to 10000", maxInFlightPerKey)
+            try require(apiKeysFile != nil, "--max-in-flight-per-key", "used with --api-keys-file", maxInFlightPerKey)
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError.incompleteTLS
         }
@@ -229,7 +244,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "body_timeout_s": seconds(bodyTimeout), "keep_alive_timeout_s": seconds(keepAliveTimeout),
             "max_connections": "\(maxConnections)", "decoder": "\(decoder.rawValue)",
             "decoder_memory_mb": "\(decoderMemoryBytes >> 20)", "decoder_timeout_s": seconds(decoderTimeout), "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
-            "log_format": "\(logFormat.rawValue)",
+            "log_format": "\(logFormat.rawValue)", "api_keys_file": "\(apiKeysFile ?? "none")",
+            "max_in_flight_per_key": "\(maxInFlightPerKey.map(String.init) ?? "unlimited")",
         ]
     }
 }

@@ -14,6 +14,8 @@ struct ServiceHandler: HTTPHandler {
     let metrics: ServiceMetrics
     let queueTimeout: Duration
     let logger: Logger
+    /// The API keys /v1/* needs; nil lets anyone call.
+    var keys: APIKeyGate?
     /// Whether this handler serves the admin listener: probes and metrics only, everything else 404.
     var isAdmin = false
 
@@ -32,6 +34,8 @@ struct ServiceHandler: HTTPHandler {
         var timings: StageTimings?
         /// Why the request failed, for errors the service produced.
         var detail: String?
+        /// The id of the caller's API key (never the key).
+        var keyID: String?
     }
 
     // MARK: - Before the body
@@ -66,6 +70,9 @@ struct ServiceHandler: HTTPHandler {
             throw ServiceError.methodNotAllowed(method: head.method.rawValue, allowed: route.allowedMethods)
         }
         exchange.route = route
+        if let keys, route.needsKey {
+            exchange.keyID = try keys.authenticate(head)
+        }
         guard route == .enhance else { return }
         switch state.phase {
         case .starting: throw ServiceError.starting
@@ -81,6 +88,9 @@ struct ServiceHandler: HTTPHandler {
         exchange.enhance = try EnhanceRequest(head: head, models: state.modelNames)
         if let pool = state.pool, !pool.hasRoom {
             throw ServiceError.queueFull(capacity: pool.capacity)
+        }
+        if let keys, let keyID = exchange.keyID, !keys.hasRoom(for: keyID) {
+            throw ServiceError.tooManyForKey(limit: keys.maxInFlightPerKey ?? 0)
         }
     }
 
@@ -148,6 +158,10 @@ struct ServiceHandler: HTTPHandler {
         // A request whose head was accepted before draining began is in flight, and is served.
         guard let pool = state.pool, let enhance = exchange.enhance else { throw ServiceError.starting }
         let upload = try enhance.upload(body: request.body, models: state.modelNames)
+        if let keys, let keyID = exchange.keyID {
+            guard keys.acquire(keyID) else { throw ServiceError.tooManyForKey(limit: keys.maxInFlightPerKey ?? 0) }
+        }
+        defer { if let keys, let keyID = exchange.keyID { keys.release(keyID) } }
         let job = EnhanceJob(raw: upload.raw, options: upload.options, queueTimeout: queueTimeout)
         switch pool.submit(job) {
         case .accepted: break
@@ -247,6 +261,7 @@ struct ServiceHandler: HTTPHandler {
                 metadata["encode_ms"] = "\(ServerTiming.milliseconds(timings.encode))"
             }
             if let detail = note.detail { metadata["detail"] = "\(detail)" }
+            if let keyID = note.keyID { metadata["key_id"] = "\(keyID)" }
         }
         logger.log(level: record.status >= 500 && record.status != 503 ? .error : .info, "request", metadata: metadata)
     }
@@ -267,6 +282,9 @@ enum Route: String, CaseIterable {
     init?(target: String) {
         self.init(rawValue: QueryParameters.path(of: target))
     }
+
+    /// The routes an API key guards when keys are configured.
+    var needsKey: Bool { rawValue.hasPrefix("/v1/") }
 
     /// Probes and metrics: the routes the admin listener serves.
     var isOperational: Bool { [.health, .ready, .metrics].contains(self) }

@@ -18,7 +18,8 @@ struct ServeCommand: ParsableCommand {
             SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_HEADER_KB, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
             SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
-            SID_TLS_KEY, SID_LOG_LEVEL, SID_LOG_FORMAT.
+            SID_TLS_KEY, SID_LOG_LEVEL, SID_LOG_FORMAT, SID_API_KEYS_FILE, SID_MAX_IN_FLIGHT_PER_KEY.
+            With --api-keys-file, /v1/* needs Authorization: Bearer KEY (or X-API-Key: KEY); SIGHUP rereads the file.
             Routes: POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and / (a page to try it); \
             /healthz, /readyz and /metrics also on the admin port, which client traffic cannot starve.
             SIGTERM or SIGINT: readiness turns 503, no new connections, work in flight finishes within the \
@@ -88,6 +89,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds the isolated decoder may take per file before it is killed and the request gets 422 (SID_DECODER_TIMEOUT; default 60).")
     var decoderTimeout: Double?
 
+    @Option(help: "API keys for /v1/*, one per line or sha256:<hex>; SIGHUP rereads it (SID_API_KEYS_FILE; default: no keys, anyone may call).")
+    var apiKeysFile: String?
+
+    @Option(help: "Enhancements one API key may have in flight, more get 429 (SID_MAX_IN_FLIGHT_PER_KEY; default no limit).")
+    var maxInFlightPerKey: Int?
+
     @Option(help: "PEM certificate chain: serve HTTPS (SID_TLS_CERT; needs --tls-key).")
     var tlsCert: String?
 
@@ -124,6 +131,8 @@ struct ServeCommand: ParsableCommand {
             stopRequested.signal()
         }
         defer { signals.cancel() }
+        let reloads = SignalWatcher(signals: [SIGHUP]) { _ in service.reloadAPIKeys() }
+        defer { reloads.cancel() }
 
         do {
             try service.start()
@@ -180,6 +189,8 @@ struct ServeCommand: ParsableCommand {
         }
         if let decoderMemoryMb { configuration.decoderMemoryMegabytes = decoderMemoryMb }
         if let decoderTimeout { configuration.decoderTimeout = ServiceConfiguration.duration(seconds: decoderTimeout) }
+        if let apiKeysFile { configuration.apiKeysFile = apiKeysFile }
+        if let maxInFlightPerKey { configuration.maxInFlightPerKey = maxInFlightPerKey }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
         if let logLevel {

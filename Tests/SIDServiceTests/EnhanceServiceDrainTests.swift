@@ -5,32 +5,15 @@ import XCTest
 /// A drain whose grace period runs out: every accepted request still gets an answer (503 with Retry-After),
 /// and the shutdown reports that it was not clean.
 final class EnhanceServiceDrainTests: XCTestCase {
-    /// A decoder helper that decodes with the real `sid` until `marker` exists, then hangs: the warm-up passes,
-    /// the requests after it keep their worker busy.
-    private func hangingDecoder(marker: String) throws -> String {
-        let sid = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sid").path
-        guard FileManager.default.isExecutableFile(atPath: sid) else {
-            XCTFail("no sid executable at \(sid); `swift test` builds it")
-            throw XCTSkip("no sid executable")
-        }
-        let script = SampleRaws.directory.appendingPathComponent("hanging-decoder-\(UUID().uuidString).sh").path
-        try "#!/bin/sh\nif [ -e '\(marker)' ]; then exec sleep 30; fi\nexec '\(sid)' \"$@\"\n"
-            .write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
-        return script
-    }
-
     func testPastTheGracePeriodQueuedAndRunningJobsGet503AndTheShutdownIsUnclean() throws {
-        let marker = SampleRaws.directory.appendingPathComponent("hang-\(UUID().uuidString)").path
-        let decoder = try hangingDecoder(marker: marker)
+        let decoder = try HangingDecoder()
         let harness = try ServiceHarness { configuration in
             configuration.decoder = .isolated
-            configuration.decoderExecutable = decoder
+            configuration.decoderExecutable = decoder.executable
             configuration.decoderTimeout = .seconds(20)
             configuration.queueCapacity = 2
         }
-        FileManager.default.createFile(atPath: marker, contents: Data())
-        defer { try? FileManager.default.removeItem(atPath: marker) }
+        decoder.hang()
         let url = "\(harness.baseURL)/v1/enhance?ratio=100"
         let running = onNewThread { try? Curl.run(["--data-binary", "@\(SampleRaws.small)", url]) }
         XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_workers_busy") == 1 })

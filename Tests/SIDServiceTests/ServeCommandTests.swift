@@ -187,6 +187,40 @@ final class ServeCommandTests: XCTestCase {
         }
     }
 
+    /// SID_API_KEYS_FILE guards /v1/*, SIGHUP rereads it; bound to every address with no keys, sid warns.
+    func testAPIKeysReloadOnSIGHUPAndAnOpenBindWithoutKeysWarns() throws {
+        let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let keys = directory.appendingPathComponent("keys").path
+        try "first-key-0123456789\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(executable: sidExecutable(), arguments: ["serve"], directory: directory,
+                                      environment: environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0",
+                                                                "SID_API_KEYS_FILE": keys]))
+        defer { server.kill() }
+        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
+        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
+            .flatMap { Int($0.dropFirst(5)) })
+        let models = "http://127.0.0.1:\(port)/v1/models"
+        XCTAssertEqual(try Curl.run([models]).status, 401)
+        XCTAssertEqual(try Curl.run(["-H", "Authorization: Bearer first-key-0123456789", models]).status, 200)
+        try "second-key-0123456789\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        XCTAssertNotNil(server.waitForLine(containing: "API keys reloaded", timeout: 10), server.output)
+        XCTAssertEqual(try Curl.run(["-H", "Authorization: Bearer first-key-0123456789", models]).status, 401)
+        XCTAssertEqual(try Curl.run(["-H", "Authorization: Bearer second-key-0123456789", models]).status, 200)
+        XCTAssertFalse(server.output.contains("no API keys"), server.output)
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(timeout: 30), 0, server.output)
+        XCTAssertFalse(server.output.contains("key-0123456789"), "keys in the log: \(server.output)")
+
+        let open = try ServeProcess(executable: sidExecutable(), arguments: ["serve"], directory: directory,
+                                    environment: environment(["SID_HOST": "0.0.0.0", "SID_PORT": "0"]))
+        defer { open.kill() }
+        XCTAssertNotNil(open.waitForLine(containing: "no API keys", timeout: 60), open.output)
+        open.signal(SIGTERM)
+        XCTAssertEqual(open.waitForExit(timeout: 30), 0, open.output)
+    }
+
     func testAMalformedEnvironmentVariableIsRefusedByName() throws {
         let output = try Subprocess.run(sidExecutable(), ["serve"], environment: environment(["SID_WORKERS": "many"]))
         XCTAssertNotEqual(output.status, 0)
