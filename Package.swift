@@ -52,7 +52,7 @@ let package = Package(
         ]),
         // The `sid serve` application: routes, enhancement requests, worker pool, metrics, start-up and shutdown.
         .target(name: "SIDService", dependencies: [
-            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples", "SIDWeights",
+            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples", "SIDWeights", "SIDNetwork",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -196,8 +196,8 @@ struct ServiceHandler: HTTPHandler {
                 return try outcome.get()
             }
             if connection.clientDisconnected() {
-                // A started job cannot be interrupted; its result is dropped when it ends.
-                if pool.cancel(job) { metrics.countJob(outcome: "cancelled") }
+                // Queued: it leaves the queue. Running: the forward pass stops at its next rows (the worker counts it).
+                if pool.cancel(job) { metrics.countJob(outcome: "cancelled") } else { job.cancellation.cancel() }
                 throw ServiceError.clientClosed
             }
             if ContinuousClock.now > job.deadline, pool.cancel(job) {

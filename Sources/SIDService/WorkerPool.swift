@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SIDEngine
 import SIDModel
+import SIDNetwork
 import SIDRaw
 import SIDSamples
 
@@ -139,6 +140,7 @@ final class WorkerPool: @unchecked Sendable {
             metrics.countJob(outcome: "abandoned")
             job.finish(.failure(error))
         }
+        for job in running { job.cancellation.cancel() }
         return (queued.count, running.count)
     }
 
@@ -188,7 +190,9 @@ final class WorkerPool: @unchecked Sendable {
                 outcome = .failure(.queueTimeout(seconds: Self.seconds(job.deadline - job.submitted)))
             } else {
                 do {
-                    let result = try job.raw.withUnsafeBytes { try enhancer.enhance($0, options: job.options) }
+                    var options = job.options
+                    options.cancellation = job.cancellation
+                    let result = try job.raw.withUnsafeBytes { try enhancer.enhance($0, options: options) }
                     metrics.countJob(outcome: "completed")
                     metrics.recordStages(queueWait: job.queueWait ?? .zero, timings: result.timings)
                     outcome = .success(result)
@@ -199,6 +203,10 @@ final class WorkerPool: @unchecked Sendable {
                         logger.warning("the raw decoder failed", metadata: ["kind": "\(kind)", "error": "\(failure)"])
                     }
                     outcome = .failure(ServiceError(error))
+                } catch UNetError.cancelled {
+                    // Its client left (or the drain gave up on it); nobody reads this answer.
+                    metrics.countJob(outcome: "cancelled")
+                    outcome = .failure(.clientClosed)
                 } catch {
                     metrics.countJob(outcome: "failed")
                     outcome = .failure(.internalError("\(error)"))
@@ -243,6 +251,8 @@ final class WorkerPool: @unchecked Sendable {
 final class EnhanceJob: @unchecked Sendable {
     let raw: ArraySlice<UInt8>
     let options: EnhanceOptions
+    /// Set when nobody waits for the answer any more: the worker stops the forward pass at its next rows.
+    let cancellation = CancellationFlag()
     let submitted = ContinuousClock.now
     /// A job still queued at this instant is dropped instead of run.
     let deadline: ContinuousClock.Instant
