@@ -31,7 +31,8 @@ public final class EnhanceService: @unchecked Sendable {
                                      logger: logger)
         handler.keys = keys
         let tls = configuration.tlsCertificate.flatMap { certificate in
-            configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0) }
+            configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0,
+                                                                  cipherList: configuration.tlsCiphers) }
         }
         let serverConfiguration = HTTPServer.Configuration(
             host: configuration.host, port: configuration.port, maxConnections: configuration.maxConnections,

@@ -59,6 +59,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var maxInFlightPerKey: Int?
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// TLS 1.2 cipher suites (OpenSSL syntax); nil: Mozilla "intermediate", forward-secret AEAD suites only.
+    public var tlsCiphers: String?
     public var logLevel: Logger.Level = .info
     /// Log lines as text (swift-log's layout, values escaped) or one JSON object per line.
     public var logFormat: ServiceLogHandler.Format = .text
@@ -172,6 +174,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let number = try integer("SID_MAX_IN_FLIGHT_PER_KEY") { maxInFlightPerKey = number }
         if let text = value("SID_TLS_CERT") { tlsCertificate = text }
         if let text = value("SID_TLS_KEY") { tlsKey = text }
+        if let text = value("SID_TLS_CIPHERS") { tlsCiphers = text }
         if let text = value("SID_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 throw ConfigurationError.invalid(name: "SID_LOG_LEVEL", value: text,

@@ -18,7 +18,7 @@ struct ServeCommand: ParsableCommand {
             SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_HEADER_KB, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
             SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
-            SID_TLS_KEY, SID_LOG_LEVEL, SID_LOG_FORMAT, SID_API_KEYS_FILE, SID_MAX_IN_FLIGHT_PER_KEY.
+            SID_TLS_KEY, SID_TLS_CIPHERS, SID_LOG_LEVEL, SID_LOG_FORMAT, SID_API_KEYS_FILE, SID_MAX_IN_FLIGHT_PER_KEY.
             With --api-keys-file, /v1/* needs Authorization: Bearer KEY (or X-API-Key: KEY); SIGHUP rereads the file.
             Routes: POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and / (a page to try it); \
             /healthz, /readyz and /metrics also on the admin port, which client traffic cannot starve.
@@ -100,6 +100,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "PEM private key of --tls-cert (SID_TLS_KEY).")
     var tlsKey: String?
+
+    @Option(help: "TLS 1.2 cipher suites in OpenSSL syntax (SID_TLS_CIPHERS; default Mozilla intermediate: ECDHE/DHE with AES-GCM or ChaCha20-Poly1305 only).")
+    var tlsCiphers: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (SID_LOG_LEVEL; default info).")
     var logLevel: String?
@@ -193,6 +196,7 @@ struct ServeCommand: ParsableCommand {
         if let maxInFlightPerKey { configuration.maxInFlightPerKey = maxInFlightPerKey }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
+        if let tlsCiphers { configuration.tlsCiphers = tlsCiphers }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -54,7 +54,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard !started else { throw SocketError.alreadyStarted }
         if let tls = configuration.tls {
             tlsContext = try TLSContext(certificateChainPath: tls.certificateChainPath,
-                                        privateKeyPath: tls.privateKeyPath)
+                                        privateKeyPath: tls.privateKeyPath, cipherList: tls.cipherList)
             // OpenSSL writes to the socket with write(2), which raises SIGPIPE on a closed peer.
             signal(SIGPIPE, SIG_IGN)
         }
