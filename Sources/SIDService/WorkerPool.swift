@@ -160,8 +160,12 @@ final class WorkerPool: @unchecked Sendable {
         queue.count < capacity + (workerCount - busy)
     }
 
+    /// Jobs with more output pixels than this leave buffers (network rings, output image) sized for them;
+    /// the worker then starts over with a fresh engine rather than hold them while idle.
+    var outsizedPixels: Int { maxPixels / 4 }
+
     private func work(index: Int, samples: [Data]) {
-        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels,
+        var enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels,
                                 decoding: decoding)
         let warmStart = ContinuousClock.now
         do {
@@ -213,11 +217,19 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             job.finish(outcome)
+            if case let .success(result) = outcome, result.width * result.height > outsizedPixels {
+                enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels, decoding: decoding)
+                logger.debug("released the buffers of an outsized job", metadata: [
+                    "worker": "\(index)", "pixels": "\(result.width * result.height)",
+                ])
+            }
             condition.lock()
             started[ObjectIdentifier(job)] = nil
             busy -= 1
             metrics.setBusyWorkers(busy)
+            let idle = busy == 0 && queue.isEmpty
             condition.unlock()
+            if idle { returnFreeMemory() }
         }
 
         condition.lock()
@@ -225,6 +237,22 @@ final class WorkerPool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+
+    /// Hands the heap's free pages back to the kernel once no job runs: glibc keeps freed memory of big
+    /// uploads and images (its mmap threshold grows to 32 MB) otherwise, and idle RSS stays at the peak.
+    private func returnFreeMemory() {
+        let before = ProcessFigures.residentBytes()
+        _ = Self.mallocTrim?(0)
+        logger.debug("returned free memory", metadata: [
+            "rss_before_mb": "\(before >> 20)", "rss_after_mb": "\(ProcessFigures.residentBytes() >> 20)",
+        ])
+    }
+
+    /// glibc's malloc_trim, which Swift's Glibc module does not declare; nil under another libc.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
 
     /// The next job, marking this worker busy; nil once stopping with nothing left to do.
     private func next() -> EnhanceJob? {
