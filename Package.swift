@@ -86,7 +86,7 @@ let package = Package(
                                    "SIDTestSupport", "sid-faulty-decoder"]),
         .testTarget(name: "SIDHTTPTests", dependencies: ["SIDHTTP", "SIDSockets"]),
         .testTarget(name: "SIDServiceTests", dependencies: ["SIDService", "SIDHTTP", "SIDSockets", "SIDEngine", "SIDModel", "SIDNetwork", "SIDRaw", "SIDDecoderIsolation", "SIDSamples", "SIDImage",
-                                                         "SIDTestSupport"]),
+                                                         "SIDTestSupport", "SIDRawTestSupport"]),
         .testTarget(name: "SIDModelTests", dependencies: ["SIDModel"]),
         // Fixtures (checkpoints written by real torch.save), scratch directories and seeded values for the two below.
         .target(name: "WeightsTestSupport", dependencies: ["SIDWeights"], path: "Tests/WeightsTestSupport", exclude: ["Fixtures"]),

@@ -30,6 +30,7 @@ public final class EnhanceService: @unchecked Sendable {
         var handler = ServiceHandler(state: state, metrics: metrics, queueTimeout: configuration.requestTimeout,
                                      logger: logger)
         handler.keys = keys
+        handler.maxPixels = configuration.maxMegapixels * 1_000_000
         let tls = configuration.tlsCertificate.flatMap { certificate in
             configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0,
                                                                   cipherList: configuration.tlsCiphers) }

@@ -27,8 +27,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Jobs that may wait for a worker; one more gets 503 at once.
     public var queueCapacity = 4
     public var maxBodyMegabytes = 200
-    /// Raws with more sensor pixels are refused (422) before their pixels are read.
-    public var maxMegapixels = 100
+    /// Raws with more sensor pixels are refused (422) before their pixels are read. 64 takes every 35 mm
+    /// sensor made (61 MP) and keeps one request's worst case (a baseline rendering touches about 25 bytes per
+    /// pixel, 1.6 GB at 64 MP, plus the uploads the queue holds) inside deploy/'s 3 GiB pod limit.
+    public var maxMegapixels = 64
     /// Most bytes of request header fields, in KiB (more -> 431).
     public var maxHeaderKilobytes = 32
     /// How long a job may wait in the queue before it is dropped with 503.

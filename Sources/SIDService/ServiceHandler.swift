@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import SIDEngine
 import SIDHTTP
+import SIDRaw
 
 /// Routes requests, turns enhancement requests into jobs for the worker pool, and writes the request log.
 ///
@@ -16,6 +17,9 @@ struct ServiceHandler: HTTPHandler {
     let logger: Logger
     /// The API keys /v1/* needs; nil lets anyone call.
     var keys: APIKeyGate?
+    /// The pixel budget per request: uploads whose TIFF header claims more, or that are decompression bombs,
+    /// are refused before they queue.
+    var maxPixels = 100_000_000
     /// Whether this handler serves the admin listener: probes and metrics only, everything else 404.
     var isAdmin = false
 
@@ -158,6 +162,11 @@ struct ServiceHandler: HTTPHandler {
         // A request whose head was accepted before draining began is in flight, and is served.
         guard let pool = state.pool, let enhance = exchange.enhance else { throw ServiceError.starting }
         let upload = try enhance.upload(body: request.body, models: state.modelNames)
+        do {
+            try upload.raw.withUnsafeBytes { try TIFFLayoutCheck(maxPixels: maxPixels).check($0) }
+        } catch let error as RawDecodingError {
+            throw ServiceError.unusableRaw(error.description)
+        }
         if let keys, let keyID = exchange.keyID {
             guard keys.acquire(keyID) else { throw ServiceError.tooManyForKey(limit: keys.maxInFlightPerKey ?? 0) }
         }

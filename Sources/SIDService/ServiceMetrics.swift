@@ -10,7 +10,7 @@ import SIDEngine
 ///   stage_duration_seconds{stage=queue|decode|pack|forward|encode}, queue_depth, workers_busy, workers,
 ///   jobs_total{outcome=completed|failed|cancelled|expired|abandoned}, ready,
 ///   decoder_failures_total{kind=crash|timeout|memory|malfunction} (the isolated decoder process),
-///   requests_rejected_total{reason}, build_info{version}; and process_resident_memory_bytes,
+///   build_info{version}; and process_resident_memory_bytes,
 ///   process_open_fds, process_cpu_seconds_total, process_start_time_seconds, read at each scrape.
 /// Every labelled series a rate() alert may watch exists at 0 from the start.
 public final class ServiceMetrics: Sendable {

@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest upload in MiB, larger gets 413 (SID_MAX_BODY_MB; default 200).")
     var maxBodyMb: Int?
 
-    @Option(help: "Largest raw in megapixels, larger gets 422 (SID_MAX_MEGAPIXELS; default 100).")
+    @Option(help: "Largest raw in megapixels, larger gets 422 (SID_MAX_MEGAPIXELS; default 64).")
     var maxMegapixels: Int?
 
     @Option(help: "Most KiB of request header fields, more gets 431 (SID_MAX_HEADER_KB; default 32).")

@@ -43,13 +43,13 @@ final class ServiceConfigurationTests: XCTestCase {
         let configuration = ServiceConfiguration(cores: 2)
         XCTAssertEqual(configuration.decoder, .isolated)
         XCTAssertEqual(configuration.decoderTimeout, .seconds(60))
-        // 256 MiB for the executable, 200 MiB of upload, 30 bytes for each of 100 million pixels.
-        XCTAssertEqual(configuration.decoderMemoryBytes, (256 << 20) + (200 << 20) + 3_000_000_000)
+        // 256 MiB for the executable, 200 MiB of upload, 30 bytes for each of 64 million pixels.
+        XCTAssertEqual(configuration.decoderMemoryBytes, (256 << 20) + (200 << 20) + 1_920_000_000)
         XCTAssertEqual(configuration.decodingStrategy, .isolated(DecoderIsolation(
             command: ["/proc/self/exe", "decode-helper"], memoryLimitBytes: configuration.decoderMemoryBytes,
             timeout: .seconds(60))))
         XCTAssertEqual(configuration.effectiveMetadata["decoder"], "isolated")
-        XCTAssertEqual(configuration.effectiveMetadata["decoder_memory_mb"], "3317")
+        XCTAssertEqual(configuration.effectiveMetadata["decoder_memory_mb"], "2287", "256 MiB + 200 MiB + 30 B x 64 M")
     }
 
     func testDecoderSettingsComeFromTheEnvironmentAndAreChecked() throws {
