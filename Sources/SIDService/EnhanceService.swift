@@ -18,6 +18,9 @@ public final class EnhanceService: @unchecked Sendable {
     /// Probes and metrics on a listener of their own (`adminPort`), so client traffic cannot starve them.
     private let adminServer: HTTPServer?
     private let keys: APIKeyGate?
+    // Guards `listenerClosed`: draining is reported once the listener is really closed, not when it is decided.
+    private let drainLock = NSLock()
+    private var listenerClosed = false
 
     /// How long, after the grace period, the connections of abandoned jobs get to write their 503.
     static let answerTime: Duration = .seconds(2)
@@ -100,8 +103,12 @@ public final class EnhanceService: @unchecked Sendable {
     /// Requests whose first byte has arrived and whose response has not been fully written.
     public var inFlightRequests: Int { server.inFlightRequestCount }
 
-    /// Whether `beginDraining()` or `shutdown(grace:)` has been called.
-    public var isDraining: Bool { state.phase == .draining }
+    /// Whether `beginDraining()` or `shutdown(grace:)` has closed the main listener.
+    public var isDraining: Bool {
+        drainLock.lock()
+        defer { drainLock.unlock() }
+        return listenerClosed
+    }
 
     /// Starts the workers on `registry` and returns once each has run a warm-up inference; then the service is ready.
     public func load(_ registry: ModelRegistry) throws {
@@ -137,6 +144,9 @@ public final class EnhanceService: @unchecked Sendable {
             "in_flight": "\(server.inFlightRequestCount)", "queued": "\(state.pool?.queueDepth ?? 0)",
         ])
         server.beginDraining()
+        drainLock.lock()
+        listenerClosed = true
+        drainLock.unlock()
     }
 
     /// Drains, waits up to `grace` for requests in flight and queued, then stops everything.
