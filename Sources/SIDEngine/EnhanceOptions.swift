@@ -1,3 +1,4 @@
+import SIDNetwork
 import SIDRaw
 
 /// What a caller asks of one enhancement: the same whether it comes from the CLI or an HTTP request.
@@ -7,6 +8,8 @@ public struct EnhanceOptions: Sendable, Equatable {
     public var bits: Int
     /// A model name from the registry; nil picks the one that fits the raw.
     public var model: String?
+    /// Set it to stop the forward pass at its next unit of rows (the enhancement then throws).
+    public var cancellation: CancellationFlag?
 
     public init(ratio: ExposureRatio, bits: Int = 8, model: String? = nil) {
         self.ratio = ratio
