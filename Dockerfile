@@ -49,13 +49,15 @@ COPY --from=weights /weights/ /app/weights/
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10001:10001
 ENV SID_HOST=0.0.0.0 \
-    SID_PORT=8080
-EXPOSE 8080
+    SID_PORT=8080 \
+    SID_ADMIN_PORT=9090
+# 9090: /healthz, /readyz, /metrics on their own listener, which client traffic cannot starve.
+EXPOSE 8080 9090
 # SIGTERM starts the drain: readiness turns 503, work in flight and queued finishes within SID_GRACE_SECONDS.
 STOPSIGNAL SIGTERM
 # The slim base has no curl, and adding it would bring a dozen libraries for one probe; bash (always
 # present) speaks enough HTTP over /dev/tcp. Plain HTTP only: with SID_TLS_CERT set, override this check.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/${SID_PORT:-8080}\" && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
+    CMD ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/${SID_ADMIN_PORT:-9090}\" && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
 ENTRYPOINT ["sid"]
 CMD ["serve"]

@@ -1,4 +1,5 @@
 import SIDImage
+import SIDNetwork
 import SIDRaw
 
 /// What a caller asks of one enhancement: the same whether it comes from the CLI or an HTTP request.
@@ -12,6 +13,8 @@ public struct EnhanceOptions: Sendable, Equatable {
     public var format: ImageFormat
     /// JPEG quality, 1-100 (JPEG only).
     public var quality: Int
+    /// Set it to stop the forward pass at its next unit of rows (the enhancement then throws).
+    public var cancellation: CancellationFlag?
 
     public init(ratio: ExposureRatio, bits: Int = 8, model: String? = nil, format: ImageFormat = .png,
                 quality: Int = JPEGEncoder.defaultQuality) {

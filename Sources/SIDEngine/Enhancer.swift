@@ -86,6 +86,7 @@ public final class Enhancer {
                                               + "but this raw packs to \(packed.channels)")
             }
             let runner = runner(for: model, network)
+            runner.cancellation = options.cancellation
             let scale = network.architecture.scale
             width = scale * packed.width
             height = scale * packed.height

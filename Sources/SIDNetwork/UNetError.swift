@@ -4,6 +4,8 @@ public enum UNetError: Error, CustomStringConvertible, Equatable {
     case wrongShape(name: String, expected: [Int], found: [Int])
     case inputTooSmall(height: Int, width: Int)
     case inputShape(expected: Int, found: Int)
+    /// The runner's cancellation flag was set: the output is incomplete.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum UNetError: Error, CustomStringConvertible, Equatable {
             return "a \(w)x\(h) packed image is too small for the network (at least 1x1 is needed)"
         case let .inputShape(expected, found):
             return "the input holds \(found) values, its shape needs \(expected)"
+        case .cancelled:
+            return "the forward pass was cancelled"
         }
     }
 }

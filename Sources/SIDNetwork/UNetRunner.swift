@@ -59,6 +59,9 @@ public final class UNetRunner {
         ringStorage.forEach { $0.deallocate() }
     }
 
+    /// Looked at before each unit of four output rows: once set, `run` stops with `UNetError.cancelled`.
+    public var cancellation: CancellationFlag?
+
     /// Bytes held by this runner's buffers right now.
     public var allocatedBytes: Int { ringBytes + pool.threads * pool.scratchCount * 4 }
 
@@ -81,6 +84,7 @@ public final class UNetRunner {
             let image = Image(pixels: source, height: height, width: width, band: band, output: output)
             prepare(height: height, width: band.columns.count)
             stream(image, timings: timings)
+            if cancellation?.isCancelled == true { throw UNetError.cancelled }
         }
     }
 
@@ -148,6 +152,7 @@ public final class UNetRunner {
         }
         let height = graph.tensors[graph.final].height
         while outputRows < height {
+            if cancellation?.isCancelled == true { return }
             let rows = outputRows..<min(outputRows + 4, height)
             pull(graph.final, through: rows.upperBound - 1)
             output(rows)

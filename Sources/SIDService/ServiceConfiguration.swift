@@ -11,6 +11,11 @@ import SIDRaw
 public struct ServiceConfiguration: Sendable, Equatable {
     public var host = "0.0.0.0"
     public var port = 8080
+    /// The admin listener for /healthz, /readyz and /metrics, with its own connections and threads so that no
+    /// traffic on `port` can starve the probes; nil serves them on `port` only. 0 picks a free port.
+    public var adminPort: Int? = 9090
+    /// Connections the admin listener serves at once: probes and a scraper need few.
+    public var adminMaxConnections = 16
     /// Weight files from --weights or SID_WEIGHTS; empty means weights/*.safetensors (see `WeightsLocation`).
     public var weights: [String] = []
     /// Random full-width U-Net weights instead of a file: for benchmarks only, the images are meaningless.
@@ -22,8 +27,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Jobs that may wait for a worker; one more gets 503 at once.
     public var queueCapacity = 4
     public var maxBodyMegabytes = 200
-    /// Raws with more sensor pixels are refused (422) before their pixels are read.
-    public var maxMegapixels = 100
+    /// Raws with more sensor pixels are refused (422) before their pixels are read. 64 takes every 35 mm
+    /// sensor made (61 MP) and keeps one request's worst case (a baseline rendering touches about 25 bytes per
+    /// pixel, 1.6 GB at 64 MP, plus the uploads the queue holds) inside deploy/'s 3 GiB pod limit.
+    public var maxMegapixels = 64
     /// Most bytes of request header fields, in KiB (more -> 431).
     public var maxHeaderKilobytes = 32
     /// How long a job may wait in the queue before it is dropped with 503.
@@ -48,11 +55,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var decoderTimeout: Duration = .seconds(60)
     /// The executable whose `decode-helper` mode decodes: this one, unless tests point elsewhere.
     public var decoderExecutable = "/proc/self/exe"
+    /// API keys for /v1/* (one per line, or `sha256:<hex>`), reloaded on SIGHUP; nil lets anyone call.
+    public var apiKeysFile: String?
+    /// Enhancements one API key may have in flight at once (more get 429); nil for no limit.
+    public var maxInFlightPerKey: Int?
     public var tlsCertificate: String?
     public var tlsKey: String?
     /// Origins ("https://photos.example.com", or "*") a browser app may call the API from; none by default.
     public var corsOrigins: [String] = []
+    /// TLS 1.2 cipher suites (OpenSSL syntax); nil: Mozilla "intermediate", forward-secret AEAD suites only.
+    public var tlsCiphers: String?
     public var logLevel: Logger.Level = .info
+    /// Log lines as text (swift-log's layout, values escaped) or one JSON object per line.
+    public var logFormat: ServiceLogHandler.Format = .text
 
     /// The defaults, with the worker layout chosen for this machine's cores.
     public init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -70,6 +85,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     public var maxBodyBytes: Int { maxBodyMegabytes * 1024 * 1024 }
+
+    /// Whether `host` only takes connections from this machine.
+    public var bindsLoopbackOnly: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 
     /// The isolated decoder's memory limit in bytes: the one set, else sized for the largest raw and upload.
     public var decoderMemoryBytes: Int {
@@ -116,6 +136,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let text = value("SID_HOST") { host = text }
         if let text = value("SID_WEIGHTS") { weights = WeightsLocation.files(inList: text) }
         if let number = try integer("SID_PORT") { port = number }
+        if let text = value("SID_ADMIN_PORT") {
+            if text.lowercased() == "off" {
+                adminPort = nil
+            } else {
+                guard let number = Int(text) else {
+                    throw ConfigurationError.invalid(name: "SID_ADMIN_PORT", value: text, expected: "a port number or off")
+                }
+                adminPort = number
+            }
+        }
         if let text = value("SID_SYNTHETIC_WEIGHTS") {
             switch text.lowercased() {
             case "1", "true", "yes", "on": syntheticWeights = true
@@ -144,17 +174,26 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         if let number = try integer("SID_DECODER_MEMORY_MB") { decoderMemoryMegabytes = number }
         if let duration = try seconds("SID_DECODER_TIMEOUT") { decoderTimeout = duration }
+        if let text = value("SID_API_KEYS_FILE") { apiKeysFile = text }
+        if let number = try integer("SID_MAX_IN_FLIGHT_PER_KEY") { maxInFlightPerKey = number }
         if let text = value("SID_TLS_CERT") { tlsCertificate = text }
         if let text = value("SID_TLS_KEY") { tlsKey = text }
         if let text = value("SID_CORS_ORIGIN") {
             corsOrigins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+        if let text = value("SID_TLS_CIPHERS") { tlsCiphers = text }
         if let text = value("SID_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 throw ConfigurationError.invalid(name: "SID_LOG_LEVEL", value: text,
                                                  expected: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
             }
             logLevel = level
+        }
+        if let text = value("SID_LOG_FORMAT") {
+            guard let format = ServiceLogHandler.Format(rawValue: text.lowercased()) else {
+                throw ConfigurationError.invalid(name: "SID_LOG_FORMAT", value: text, expected: ServiceLogHandler.Format.choices)
+            }
+            logFormat = format
         }
     }
 
@@ -164,6 +203,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
             if !condition { throw ConfigurationError.invalid(name: flag, value: "\(value)", expected: expected) }
         }
         try require((0 ... 65535).contains(port), "--port", "0 to 65535", port)
+        if let adminPort {
+            try require((0 ... 65535).contains(adminPort), "--admin-port", "0 to 65535, or off", adminPort)
+            try require(adminPort == 0 || adminPort != port, "--admin-port", "a port other than --port", adminPort)
+        }
+        try require((1 ... 10_000).contains(adminMaxConnections), "--admin-max-connections", "1 to 10000", adminMaxConnections)
         try require((1 ... 64).contains(workers), "--workers", "1 to 64", workers)
         try require((1 ... 256).contains(threadsPerWorker), "--threads", "1 to 256", threadsPerWorker)
         try require((0 ... 10_000).contains(queueCapacity), "--queue", "0 to 10000", queueCapacity)
@@ -190,6 +234,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
             try require(parts.count == 2 && ["http", "https"].contains(parts[0]) && !parts[1].isEmpty
                             && !parts[1].contains("/"), "--cors-origin", "an origin such as https://photos.example.com, or *", origin)
         }
+        if let maxInFlightPerKey {
+            try require((1 ... 10_000).contains(maxInFlightPerKey), "--max-in-flight-per-key", "1 to 10000", maxInFlightPerKey)
+            try require(apiKeysFile != nil, "--max-in-flight-per-key", "used with --api-keys-file", maxInFlightPerKey)
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError.incompleteTLS
         }
@@ -202,7 +250,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             return "\(Double(whole) + Double(fraction) / 1e18)"
         }
         return [
-            "host": "\(host)", "port": "\(port)",
+            "host": "\(host)", "port": "\(port)", "admin_port": "\(adminPort.map(String.init) ?? "off")",
             "weights": "\(weights.isEmpty ? "auto" : weights.joined(separator: ","))",
             "synthetic_weights": "\(syntheticWeights)",
             "workers": "\(workers)", "threads_per_worker": "\(threadsPerWorker)", "queue": "\(queueCapacity)",
@@ -213,6 +261,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "body_timeout_s": seconds(bodyTimeout), "keep_alive_timeout_s": seconds(keepAliveTimeout),
             "max_connections": "\(maxConnections)", "decoder": "\(decoder.rawValue)",
             "decoder_memory_mb": "\(decoderMemoryBytes >> 20)", "decoder_timeout_s": seconds(decoderTimeout), "tls": "\(tlsCertificate != nil)", "log_level": "\(logLevel)",
+            "log_format": "\(logFormat.rawValue)", "api_keys_file": "\(apiKeysFile ?? "none")",
+            "max_in_flight_per_key": "\(maxInFlightPerKey.map(String.init) ?? "unlimited")",
         ]
     }
 }

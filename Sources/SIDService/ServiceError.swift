@@ -8,12 +8,18 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
     case badRequest(String)
     case notFound(path: String)
     case methodNotAllowed(method: String, allowed: [HTTPRequest.Method])
+    /// A method the service implements nowhere (CONNECT, PRI, ...).
+    case notImplemented(method: String)
     case unsupportedMediaType(String)
     case unusableRaw(String)
     /// Accept allows none of the formats the service writes.
     case notAcceptable(String)
     /// A CORS preflight from an origin not in --cors-origin, or for a method the route does not allow.
     case forbiddenOrigin(String)
+    /// No API key (`invalid` false) or one that is not among the keys (true).
+    case unauthorized(invalid: Bool)
+    /// The caller's key already has this many enhancements in flight.
+    case tooManyForKey(limit: Int)
     case starting
     case draining
     case queueFull(capacity: Int)
@@ -39,6 +45,9 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
         case .badRequest: return .badRequest
         case .notFound: return .notFound
         case .methodNotAllowed: return .methodNotAllowed
+        case .notImplemented: return .notImplemented
+        case .unauthorized: return .unauthorized
+        case .tooManyForKey: return .tooManyRequests
         case .unsupportedMediaType: return .unsupportedMediaType
         case .unusableRaw: return .unprocessableContent
         case .notAcceptable: return .notAcceptable
@@ -54,7 +63,7 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .starting: return 5
         case .draining: return 10
-        case .queueFull, .queueTimeout: return 2
+        case .queueFull, .queueTimeout, .tooManyForKey: return 2
         default: return nil
         }
     }
@@ -68,6 +77,13 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
             return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /v1/limits, /openapi.json, /healthz, /readyz, /metrics and /."
         case let .methodNotAllowed(method, allowed):
             return "\(method) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: " or "))."
+        case let .notImplemented(method):
+            return "\(method) is not something this service does; it answers GET, HEAD and POST."
+        case let .unauthorized(invalid):
+            return invalid ? "The API key is not valid for this service."
+                : "This service needs an API key: send Authorization: Bearer KEY (or X-API-Key: KEY)."
+        case let .tooManyForKey(limit):
+            return "This API key already has \(limit) enhancement\(limit == 1 ? "" : "s") in flight; retry when one has finished."
         case .starting:
             return "The service is still loading its model and warming up; retry in a few seconds."
         case .draining:
@@ -90,6 +106,9 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
             fields[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
         }
         if let seconds = retryAfterSeconds { fields[.retryAfter] = String(seconds) }
+        if case let .unauthorized(invalid) = self {
+            fields[.wwwAuthenticate] = invalid ? "Bearer realm=\"sid\", error=\"invalid_token\"" : "Bearer realm=\"sid\""
+        }
         if let requestID { fields[ServiceHeaders.requestID] = requestID }
         return ProblemDetails(status: status, detail: description).response(headerFields: fields)
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import SIDEngine
 import SIDHTTP
+import SIDRaw
 
 /// Routes requests, turns enhancement requests into jobs for the worker pool, and writes the request log.
 ///
@@ -18,6 +19,13 @@ struct ServiceHandler: HTTPHandler {
     var cors = CORSPolicy.none
     /// GET /v1/limits, made once from the configuration.
     var limits: [UInt8] = []
+    /// The API keys /v1/* needs; nil lets anyone call.
+    var keys: APIKeyGate?
+    /// The pixel budget per request: uploads whose TIFF header claims more, or that are decompression bombs,
+    /// are refused before they queue.
+    var maxPixels = 100_000_000
+    /// Whether this handler serves the admin listener: probes and metrics only, everything else 404.
+    var isAdmin = false
 
     /// How often a waiting connection looks whether its client is still there.
     static let disconnectPollInterval: Duration = .milliseconds(50)
@@ -36,6 +44,8 @@ struct ServiceHandler: HTTPHandler {
         var detail: String?
         /// The request's Origin, for the CORS headers of its answer.
         var origin: String?
+        /// The id of the caller's API key (never the key).
+        var keyID: String?
     }
 
     // MARK: - Before the body
@@ -58,7 +68,7 @@ struct ServiceHandler: HTTPHandler {
     /// A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) for a route: 204 with the grants
     /// when --cors-origin allows the origin and the route the method, else 403. Nil for every other request.
     private func preflight(_ head: HTTPRequest, exchange: inout Exchange) throws -> HTTPResponseMessage? {
-        guard head.method == .options, let origin = exchange.origin,
+        guard !isAdmin, head.method == .options, let origin = exchange.origin,
               let requested = head.headerFields[.accessControlRequestMethod],
               let route = Route(target: head.path ?? "") else { return nil }
         exchange.route = route
@@ -87,23 +97,45 @@ struct ServiceHandler: HTTPHandler {
     }
 
     private func check(_ head: HTTPRequest, into exchange: inout Exchange) throws {
+        guard [.get, .head, .post, .options, .put, .delete, .patch].contains(head.method) else {
+            throw ServiceError.notImplemented(method: head.method.rawValue)
+        }
         let target = head.path ?? ""
+        if head.method == .options, target == "*" {
+            exchange.route = .anyResource
+            return
+        }
         guard let route = Route(target: target) else {
             throw ServiceError.notFound(path: String(QueryParameters.path(of: target).prefix(200)))
+        }
+        if isAdmin, !route.isOperational {
+            throw ServiceError.notFound(path: route.rawValue)
         }
         guard route.allowedMethods.contains(head.method) else {
             throw ServiceError.methodNotAllowed(method: head.method.rawValue, allowed: route.allowedMethods)
         }
         exchange.route = route
+        if let keys, route.needsKey {
+            exchange.keyID = try keys.authenticate(head)
+        }
         guard route == .enhance else { return }
         switch state.phase {
         case .starting: throw ServiceError.starting
         case .draining: throw ServiceError.draining
         case .ready: break
         }
+        // Compressed uploads would reach LibRaw as compressed bytes: refused rather than misread.
+        if let encoding = head.headerFields[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased(),
+           !encoding.isEmpty, encoding != "identity" {
+            throw ServiceError.unsupportedMediaType("content encoding \"\(encoding.prefix(40))\" is not supported: "
+                + "send the raw file as it is, uncompressed")
+        }
         exchange.enhance = try EnhanceRequest(head: head, models: state.modelNames)
         if let pool = state.pool, !pool.hasRoom {
             throw ServiceError.queueFull(capacity: pool.capacity)
+        }
+        if let keys, let keyID = exchange.keyID, !keys.hasRoom(for: keyID) {
+            throw ServiceError.tooManyForKey(limit: keys.maxInFlightPerKey ?? 0)
         }
     }
 
@@ -137,6 +169,11 @@ struct ServiceHandler: HTTPHandler {
         switch exchange.route {
         case .enhance?: return try enhance(request, connection: connection, exchange: &exchange)
         case .health?: return Self.text("ok\n")
+        case .anyResource?:
+            // OPTIONS *: what the server as a whole allows.
+            var fields = HTTPFields()
+            fields[.allow] = "GET, HEAD, POST, OPTIONS"
+            return HTTPResponseMessage(status: .ok, headerFields: fields, body: [])
         case .ready?:
             switch state.phase {
             case .ready: return Self.text("ready\n")
@@ -173,6 +210,15 @@ struct ServiceHandler: HTTPHandler {
         // A request whose head was accepted before draining began is in flight, and is served.
         guard let pool = state.pool, let enhance = exchange.enhance else { throw ServiceError.starting }
         let upload = try enhance.upload(body: request.body, models: state.modelNames)
+        do {
+            try upload.raw.withUnsafeBytes { try TIFFLayoutCheck(maxPixels: maxPixels).check($0) }
+        } catch let error as RawDecodingError {
+            throw ServiceError.unusableRaw(error.description)
+        }
+        if let keys, let keyID = exchange.keyID {
+            guard keys.acquire(keyID) else { throw ServiceError.tooManyForKey(limit: keys.maxInFlightPerKey ?? 0) }
+        }
+        defer { if let keys, let keyID = exchange.keyID { keys.release(keyID) } }
         let job = EnhanceJob(raw: upload.raw, options: upload.options, queueTimeout: queueTimeout)
         switch pool.submit(job) {
         case .accepted: break
@@ -210,8 +256,8 @@ struct ServiceHandler: HTTPHandler {
                 return try outcome.get()
             }
             if connection.clientDisconnected() {
-                // A started job cannot be interrupted; its result is dropped when it ends.
-                if pool.cancel(job) { metrics.countJob(outcome: "cancelled") }
+                // Queued: it leaves the queue. Running: the forward pass stops at its next rows (the worker counts it).
+                if pool.cancel(job) { metrics.countJob(outcome: "cancelled") } else { job.cancellation.cancel() }
                 throw ServiceError.clientClosed
             }
             if ContinuousClock.now > job.deadline, pool.cancel(job) {
@@ -281,6 +327,7 @@ struct ServiceHandler: HTTPHandler {
                 metadata["encode_ms"] = "\(ServerTiming.milliseconds(timings.encode))"
             }
             if let detail = note.detail { metadata["detail"] = "\(detail)" }
+            if let keyID = note.keyID { metadata["key_id"] = "\(keyID)" }
         }
         logger.log(level: record.status >= 500 && record.status != 503 ? .error : .info, "request", metadata: metadata)
     }
@@ -296,14 +343,26 @@ enum Route: String, CaseIterable {
     case health = "/healthz"
     case ready = "/readyz"
     case metrics = "/metrics"
+    /// `OPTIONS *`: the server itself, not one of its paths.
+    case anyResource = "*"
 
     /// The route of a request target (query ignored); nil for any other path.
     init?(target: String) {
         self.init(rawValue: QueryParameters.path(of: target))
     }
 
+    /// The routes an API key guards when keys are configured.
+    var needsKey: Bool { rawValue.hasPrefix("/v1/") }
+
+    /// Probes and metrics: the routes the admin listener serves.
+    var isOperational: Bool { [.health, .ready, .metrics].contains(self) }
+
     var allowedMethods: [HTTPRequest.Method] {
-        self == .enhance ? [.post] : [.get, .head]
+        switch self {
+        case .enhance: return [.post]
+        case .anyResource: return [.options]
+        default: return [.get, .head]
+        }
     }
 
     /// The `route` label of a request's metrics: one of the routes, or "unmatched" so that scanners probing

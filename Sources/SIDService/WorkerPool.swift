@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SIDEngine
 import SIDModel
+import SIDNetwork
 import SIDRaw
 import SIDSamples
 
@@ -31,6 +32,8 @@ final class WorkerPool: @unchecked Sendable {
     // Guards everything below.
     private let condition = NSCondition()
     private var queue: [EnhanceJob] = []
+    /// Jobs a worker has taken and not finished.
+    private var started: [ObjectIdentifier: EnhanceJob] = [:]
     private var busy = 0
     private var warmed = 0
     private var warmUpFailure: String?
@@ -122,20 +125,23 @@ final class WorkerPool: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops, answers every job still queued with `error` instead of running it, and returns how many there were.
-    func abandonQueued(with error: ServiceError) -> Int {
+    /// Stops, answers every job still queued and every job being run with `error` (a running job's own result
+    /// is then dropped), and returns how many of each there were.
+    func abandon(with error: ServiceError) -> (queued: Int, running: Int) {
         condition.lock()
         stopping = true
-        let abandoned = queue
+        let queued = queue
+        let running = Array(started.values)
         queue.removeAll()
         metrics.setQueueDepth(0)
         condition.broadcast()
         condition.unlock()
-        for job in abandoned {
+        for job in queued + running {
             metrics.countJob(outcome: "abandoned")
             job.finish(.failure(error))
         }
-        return abandoned.count
+        for job in running { job.cancellation.cancel() }
+        return (queued.count, running.count)
     }
 
     /// Waits until every worker thread has ended (after `stop()`); false on timeout.
@@ -154,8 +160,12 @@ final class WorkerPool: @unchecked Sendable {
         queue.count < capacity + (workerCount - busy)
     }
 
+    /// Jobs with more output pixels than this leave buffers (network rings, output image) sized for them;
+    /// the worker then starts over with a fresh engine rather than hold them while idle.
+    var outsizedPixels: Int { maxPixels / 4 }
+
     private func work(index: Int, samples: [Data]) {
-        let enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels,
+        var enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels,
                                 decoding: decoding)
         let warmStart = ContinuousClock.now
         do {
@@ -184,7 +194,9 @@ final class WorkerPool: @unchecked Sendable {
                 outcome = .failure(.queueTimeout(seconds: Self.seconds(job.deadline - job.submitted)))
             } else {
                 do {
-                    let result = try job.raw.withUnsafeBytes { try enhancer.enhance($0, options: job.options) }
+                    var options = job.options
+                    options.cancellation = job.cancellation
+                    let result = try job.raw.withUnsafeBytes { try enhancer.enhance($0, options: options) }
                     metrics.countJob(outcome: "completed")
                     metrics.recordStages(queueWait: job.queueWait ?? .zero, timings: result.timings)
                     outcome = .success(result)
@@ -195,16 +207,29 @@ final class WorkerPool: @unchecked Sendable {
                         logger.warning("the raw decoder failed", metadata: ["kind": "\(kind)", "error": "\(failure)"])
                     }
                     outcome = .failure(ServiceError(error))
+                } catch UNetError.cancelled {
+                    // Its client left (or the drain gave up on it); nobody reads this answer.
+                    metrics.countJob(outcome: "cancelled")
+                    outcome = .failure(.clientClosed)
                 } catch {
                     metrics.countJob(outcome: "failed")
                     outcome = .failure(.internalError("\(error)"))
                 }
             }
             job.finish(outcome)
+            if case let .success(result) = outcome, result.width * result.height > outsizedPixels {
+                enhancer = Enhancer(registry: registry, threads: threadsPerWorker, maxPixels: maxPixels, decoding: decoding)
+                logger.debug("released the buffers of an outsized job", metadata: [
+                    "worker": "\(index)", "pixels": "\(result.width * result.height)",
+                ])
+            }
             condition.lock()
+            started[ObjectIdentifier(job)] = nil
             busy -= 1
             metrics.setBusyWorkers(busy)
+            let idle = busy == 0 && queue.isEmpty
             condition.unlock()
+            if idle { returnFreeMemory() }
         }
 
         condition.lock()
@@ -212,6 +237,22 @@ final class WorkerPool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+
+    /// Hands the heap's free pages back to the kernel once no job runs: glibc keeps freed memory of big
+    /// uploads and images (its mmap threshold grows to 32 MB) otherwise, and idle RSS stays at the peak.
+    private func returnFreeMemory() {
+        let before = ProcessFigures.residentBytes()
+        _ = Self.mallocTrim?(0)
+        logger.debug("returned free memory", metadata: [
+            "rss_before_mb": "\(before >> 20)", "rss_after_mb": "\(ProcessFigures.residentBytes() >> 20)",
+        ])
+    }
+
+    /// glibc's malloc_trim, which Swift's Glibc module does not declare; nil under another libc.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
 
     /// The next job, marking this worker busy; nil once stopping with nothing left to do.
     private func next() -> EnhanceJob? {
@@ -222,6 +263,7 @@ final class WorkerPool: @unchecked Sendable {
             condition.wait()
         }
         let job = queue.removeFirst()
+        started[ObjectIdentifier(job)] = job
         busy += 1
         metrics.setQueueDepth(queue.count)
         metrics.setBusyWorkers(busy)
@@ -237,6 +279,8 @@ final class WorkerPool: @unchecked Sendable {
 final class EnhanceJob: @unchecked Sendable {
     let raw: ArraySlice<UInt8>
     let options: EnhanceOptions
+    /// Set when nobody waits for the answer any more: the worker stops the forward pass at its next rows.
+    let cancellation = CancellationFlag()
     let submitted = ContinuousClock.now
     /// A job still queued at this instant is dropped instead of run.
     let deadline: ContinuousClock.Instant

@@ -92,7 +92,15 @@ public final class TLSContext: @unchecked Sendable {
     // SSL_CTX is reference counted and safe to share between threads once configured.
     let context: OpaquePointer
 
-    public init(certificateChainPath: String, privateKeyPath: String) throws {
+    /// Mozilla's "intermediate" TLS 1.2 suites: ECDHE or DHE key exchange (forward secrecy) with AES-GCM or
+    /// ChaCha20-Poly1305 (AEAD) only; no static RSA, no CBC, no SHA-1 MACs. TLS 1.3's suites all qualify.
+    public static let intermediateCipherList = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+        + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+        + "ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+
+    /// Loads the certificate and key; `cipherList` (OpenSSL syntax, TLS 1.2 suites) replaces
+    /// `intermediateCipherList`. ALPN offers `http/1.1`, the only protocol served.
+    public init(certificateChainPath: String, privateKeyPath: String, cipherList: String? = nil) throws {
         guard let method = TLS_server_method(), let context = SSL_CTX_new(method) else {
             throw SocketError.tlsSetup("SSL_CTX_new failed: \(Self.drainErrors())")
         }
@@ -103,6 +111,13 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_set_options(context, Self.noRenegotiation | Self.ignoreUnexpectedEOF)
         // Our writes can be resumed with a different pointer and may complete partially.
         SSL_CTX_ctrl(context, SSL_CTRL_MODE, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER), nil)
+        let ciphers = cipherList ?? Self.intermediateCipherList
+        guard SSL_CTX_set_cipher_list(context, ciphers) == 1 else {
+            throw SocketError.tlsSetup("no usable TLS 1.2 cipher in \"\(ciphers)\": \(Self.drainErrors())")
+        }
+        // DHE suites need parameters; OpenSSL picks ones that match the certificate's strength.
+        SSL_CTX_ctrl(context, SSL_CTRL_SET_DH_AUTO, 1, nil)
+        SSL_CTX_set_alpn_select_cb(context, Self.selectHTTP11, nil)
         guard SSL_CTX_use_certificate_chain_file(context, certificateChainPath) == 1 else {
             throw SocketError.tlsSetup("cannot load the certificate chain \(certificateChainPath): \(Self.drainErrors())")
         }
@@ -116,6 +131,28 @@ public final class TLSContext: @unchecked Sendable {
 
     deinit {
         SSL_CTX_free(context)
+    }
+
+    /// Picks `http/1.1` from the client's ALPN list; a client offering only other protocols (h2 alone) gets no
+    /// ALPN answer rather than a failed handshake, and is then spoken to in HTTP/1.1.
+    private static let selectHTTP11: @convention(c) (OpaquePointer?, UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+                                                     UnsafeMutablePointer<UInt8>?, UnsafePointer<UInt8>?, UInt32,
+                                                     UnsafeMutableRawPointer?) -> Int32 = { _, out, outLength, offered, offeredLength, _ in
+        guard let out, let outLength, let offered else { return SSL_TLSEXT_ERR_NOACK }
+        let wanted: [UInt8] = Array("http/1.1".utf8)
+        var index = 0
+        while index < Int(offeredLength) {
+            let length = Int(offered[index])
+            let start = index + 1
+            guard start + length <= Int(offeredLength) else { break }
+            if length == wanted.count, (0 ..< length).allSatisfy({ offered[start + $0] == wanted[$0] }) {
+                out.pointee = offered + start
+                outLength.pointee = UInt8(length)
+                return SSL_TLSEXT_ERR_OK
+            }
+            index = start + length
+        }
+        return SSL_TLSEXT_ERR_NOACK
     }
 
     // SSL_OP_NO_RENEGOTIATION and SSL_OP_IGNORE_UNEXPECTED_EOF are function-like macros, so not imported.

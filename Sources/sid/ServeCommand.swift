@@ -14,14 +14,17 @@ struct ServeCommand: ParsableCommand {
         abstract: "Run the HTTP service: POST a raw to /v1/enhance, get a PNG.",
         discussion: """
             Every option can also be set by an environment variable (the option wins): SID_HOST, SID_PORT, \
-            SID_WEIGHTS (comma-separated), SID_SYNTHETIC_WEIGHTS, SID_WORKERS, SID_THREADS, SID_QUEUE, \
+            SID_ADMIN_PORT, SID_WEIGHTS (comma-separated), SID_SYNTHETIC_WEIGHTS, SID_WORKERS, SID_THREADS, SID_QUEUE, \
             SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_HEADER_KB, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
             SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
-            SID_TLS_KEY, SID_CORS_ORIGIN (comma-separated), SID_LOG_LEVEL.
-            Routes: POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and / (a page to try it).
+            SID_TLS_KEY, SID_TLS_CIPHERS, SID_LOG_LEVEL, SID_LOG_FORMAT, SID_API_KEYS_FILE, SID_MAX_IN_FLIGHT_PER_KEY, \
+            SID_CORS_ORIGIN (comma-separated).
+            With --api-keys-file, /v1/* needs Authorization: Bearer KEY (or X-API-Key: KEY); SIGHUP rereads the file.
+            Routes: POST /v1/enhance, GET /v1/models, /v1/limits, /openapi.json, /healthz, /readyz, /metrics and / (a page \
+            to try it); /healthz, /readyz and /metrics also on the admin port, which client traffic cannot starve.
             SIGTERM or SIGINT: readiness turns 503, no new connections, work in flight finishes within the \
-            grace period, exit 0.
+            grace period, exit 0; past it, queued and running jobs are answered 503 and the exit status is 3.
             """)
 
     @Option(help: "Address to listen on (SID_HOST; default 0.0.0.0).")
@@ -29,6 +32,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "TCP port; 0 picks a free one (SID_PORT; default 8080).")
     var port: Int?
+
+    @Option(help: "Port of the admin listener for /healthz, /readyz and /metrics, with its own connection cap; off for none (SID_ADMIN_PORT; default 9090).")
+    var adminPort: String?
 
     @Option(help: "A converted weights file, repeatable (SID_WEIGHTS; default weights/sid-sony.safetensors, else the baseline model).")
     var weights: [String] = []
@@ -48,7 +54,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest upload in MiB, larger gets 413 (SID_MAX_BODY_MB; default 200).")
     var maxBodyMb: Int?
 
-    @Option(help: "Largest raw in megapixels, larger gets 422 (SID_MAX_MEGAPIXELS; default 100).")
+    @Option(help: "Largest raw in megapixels, larger gets 422 (SID_MAX_MEGAPIXELS; default 64).")
     var maxMegapixels: Int?
 
     @Option(help: "Most KiB of request header fields, more gets 431 (SID_MAX_HEADER_KB; default 32).")
@@ -84,6 +90,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds the isolated decoder may take per file before it is killed and the request gets 422 (SID_DECODER_TIMEOUT; default 60).")
     var decoderTimeout: Double?
 
+    @Option(help: "API keys for /v1/*, one per line or sha256:<hex>; SIGHUP rereads it (SID_API_KEYS_FILE; default: no keys, anyone may call).")
+    var apiKeysFile: String?
+
+    @Option(help: "Enhancements one API key may have in flight, more get 429 (SID_MAX_IN_FLIGHT_PER_KEY; default no limit).")
+    var maxInFlightPerKey: Int?
+
     @Option(help: "PEM certificate chain: serve HTTPS (SID_TLS_CERT; needs --tls-key).")
     var tlsCert: String?
 
@@ -92,9 +104,14 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "An origin a browser app may call the API from, repeatable, or * for any (SID_CORS_ORIGIN, comma-separated; default none).")
     var corsOrigin: [String] = []
+    @Option(help: "TLS 1.2 cipher suites in OpenSSL syntax (SID_TLS_CIPHERS; default Mozilla intermediate: ECDHE/DHE with AES-GCM or ChaCha20-Poly1305 only).")
+    var tlsCiphers: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (SID_LOG_LEVEL; default info).")
     var logLevel: String?
+
+    @Option(help: "text (escaped key=value lines) or json (one object per line) (SID_LOG_FORMAT; default text).")
+    var logFormat: String?
 
     /// Refuses bad flags and SID_* variables before anything starts, with the usage of `sid serve`.
     func validate() throws {
@@ -103,12 +120,8 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try resolvedConfiguration()
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let level = configuration.logLevel, format = configuration.logFormat
+        LoggingSystem.bootstrap { label in ServiceLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "sid.serve")
         logger.info("starting sid serve", metadata: configuration.effectiveMetadata)
 
@@ -124,6 +137,8 @@ struct ServeCommand: ParsableCommand {
             stopRequested.signal()
         }
         defer { signals.cancel() }
+        let reloads = SignalWatcher(signals: [SIGHUP]) { _ in service.reloadAPIKeys() }
+        defer { reloads.cancel() }
 
         do {
             try service.start()
@@ -135,7 +150,8 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode.failure
         }
         stopRequested.wait()
-        service.shutdown(grace: configuration.gracePeriod)
+        // Work cut off by the grace period is a failed shutdown, for whoever watches the exit status.
+        guard service.shutdown(grace: configuration.gracePeriod) else { throw ExitCode(3) }
     }
 
     /// Defaults, then SID_* variables, then flags.
@@ -148,6 +164,14 @@ struct ServeCommand: ParsableCommand {
         }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        if let adminPort {
+            if adminPort.lowercased() == "off" {
+                configuration.adminPort = nil
+            } else {
+                guard let number = Int(adminPort) else { throw ValidationError("--admin-port must be a port number or off") }
+                configuration.adminPort = number
+            }
+        }
         if !weights.isEmpty { configuration.weights = weights }
         if syntheticWeights { configuration.syntheticWeights = true }
         if let workers { configuration.workers = workers }
@@ -171,14 +195,23 @@ struct ServeCommand: ParsableCommand {
         }
         if let decoderMemoryMb { configuration.decoderMemoryMegabytes = decoderMemoryMb }
         if let decoderTimeout { configuration.decoderTimeout = ServiceConfiguration.duration(seconds: decoderTimeout) }
+        if let apiKeysFile { configuration.apiKeysFile = apiKeysFile }
+        if let maxInFlightPerKey { configuration.maxInFlightPerKey = maxInFlightPerKey }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
+        if let tlsCiphers { configuration.tlsCiphers = tlsCiphers }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             configuration.logLevel = level
+        }
+        if let logFormat {
+            guard let format = ServiceLogHandler.Format(rawValue: logFormat.lowercased()) else {
+                throw ValidationError("--log-format must be \(ServiceLogHandler.Format.choices)")
+            }
+            configuration.logFormat = format
         }
         do {
             try configuration.validate()

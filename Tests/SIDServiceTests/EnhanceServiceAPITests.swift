@@ -89,7 +89,7 @@ final class EnhanceServiceAPITests: XCTestCase {
         let limits = try result.json()
         XCTAssertEqual(limits["maxBodyBytes"] as? Int, 50 << 20)
         XCTAssertEqual(limits["queueCapacity"] as? Int, 3)
-        XCTAssertEqual(limits["maxMegapixels"] as? Int, 100)
+        XCTAssertEqual(limits["maxMegapixels"] as? Int, ServiceConfiguration().maxMegapixels)
         XCTAssertEqual((limits["ratio"] as? [String: Any])?["maximum"] as? Double, 1000)
         let formats = limits["formats"] as? [[String: Any]] ?? []
         XCTAssertEqual(formats.map { $0["mediaType"] as? String }, ["image/png", "image/jpeg", "image/tiff"])

@@ -27,13 +27,13 @@ final class OpenAPIContractTests: XCTestCase {
     /// until it is named there, next to this list.
     private static let serviceErrors: [ServiceError] = [
         .badRequest("x"), .notFound(path: "/x"), .methodNotAllowed(method: "PUT", allowed: [.get]),
-        .unsupportedMediaType("x"), .unusableRaw("x"), .notAcceptable("x"), .forbiddenOrigin("x"), .starting, .draining,
+        .notImplemented(method: "BREW"), .unauthorized(invalid: true), .tooManyForKey(limit: 1), .unsupportedMediaType("x"), .unusableRaw("x"), .notAcceptable("x"), .forbiddenOrigin("x"), .starting, .draining,
         .queueFull(capacity: 1), .queueTimeout(seconds: 1), .clientClosed, .internalError("x"),
     ]
 
     private static func named(_ error: ServiceError) {
         switch error {
-        case .badRequest, .notFound, .methodNotAllowed, .unsupportedMediaType, .unusableRaw, .notAcceptable,
+        case .badRequest, .notFound, .methodNotAllowed, .notImplemented, .unauthorized, .tooManyForKey, .unsupportedMediaType, .unusableRaw, .notAcceptable,
              .forbiddenOrigin, .starting, .draining, .queueFull, .queueTimeout, .clientClosed, .internalError:
             break
         }

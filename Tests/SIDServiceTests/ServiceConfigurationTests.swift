@@ -19,13 +19,13 @@ final class ServiceConfigurationTests: XCTestCase {
     func testEnvironmentVariablesOverrideDefaults() throws {
         var configuration = ServiceConfiguration(cores: 2)
         try configuration.apply(environment: [
-            "SID_HOST": "127.0.0.1", "SID_PORT": "9090", "SID_WORKERS": "2", "SID_THREADS": "1", "SID_QUEUE": "0",
+            "SID_HOST": "127.0.0.1", "SID_PORT": "9091", "SID_WORKERS": "2", "SID_THREADS": "1", "SID_QUEUE": "0",
             "SID_MAX_BODY_MB": "50", "SID_MAX_HEADER_KB": "8", "SID_REQUEST_TIMEOUT": "2.5", "SID_GRACE_SECONDS": "7",
             "SID_SYNTHETIC_WEIGHTS": "true", "SID_TLS_CERT": "c.pem", "SID_TLS_KEY": "k.pem", "SID_LOG_LEVEL": "DEBUG",
             "UNRELATED": "x",
         ])
         XCTAssertEqual(configuration.host, "127.0.0.1")
-        XCTAssertEqual(configuration.port, 9090)
+        XCTAssertEqual(configuration.port, 9091)
         XCTAssertEqual(configuration.workers, 2)
         XCTAssertEqual(configuration.threadsPerWorker, 1)
         XCTAssertEqual(configuration.queueCapacity, 0)
@@ -43,13 +43,13 @@ final class ServiceConfigurationTests: XCTestCase {
         let configuration = ServiceConfiguration(cores: 2)
         XCTAssertEqual(configuration.decoder, .isolated)
         XCTAssertEqual(configuration.decoderTimeout, .seconds(60))
-        // 256 MiB for the executable, 200 MiB of upload, 30 bytes for each of 100 million pixels.
-        XCTAssertEqual(configuration.decoderMemoryBytes, (256 << 20) + (200 << 20) + 3_000_000_000)
+        // 256 MiB for the executable, 200 MiB of upload, 30 bytes for each of 64 million pixels.
+        XCTAssertEqual(configuration.decoderMemoryBytes, (256 << 20) + (200 << 20) + 1_920_000_000)
         XCTAssertEqual(configuration.decodingStrategy, .isolated(DecoderIsolation(
             command: ["/proc/self/exe", "decode-helper"], memoryLimitBytes: configuration.decoderMemoryBytes,
             timeout: .seconds(60))))
         XCTAssertEqual(configuration.effectiveMetadata["decoder"], "isolated")
-        XCTAssertEqual(configuration.effectiveMetadata["decoder_memory_mb"], "3317")
+        XCTAssertEqual(configuration.effectiveMetadata["decoder_memory_mb"], "2287", "256 MiB + 200 MiB + 30 B x 64 M")
     }
 
     func testDecoderSettingsComeFromTheEnvironmentAndAreChecked() throws {

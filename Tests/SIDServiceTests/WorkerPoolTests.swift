@@ -91,15 +91,19 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertTrue(error.description.contains("too small"), error.description)
     }
 
-    func testStoppingAbandonsWhatIsQueuedAndRefusesNewJobs() throws {
+    func testStoppingAnswersWhatIsQueuedAndRunningAndRefusesNewJobs() throws {
         let pool = try makePool(workers: 1, capacity: 2)
         let running = job(SampleRaws.large), queued = job(SampleRaws.small)
         XCTAssertEqual(pool.submit(running), .accepted)
         XCTAssertTrue(ServiceHarness.eventually { running.queueWait != nil })
         XCTAssertEqual(pool.submit(queued), .accepted)
-        XCTAssertEqual(pool.abandonQueued(with: .draining), 1)
+        let abandoned = pool.abandon(with: .draining)
+        XCTAssertEqual(abandoned.queued, 1)
+        XCTAssertEqual(abandoned.running, 1)
         XCTAssertEqual(try? XCTUnwrap(result(of: queued)).get().width, nil)
         XCTAssertEqual(pool.submit(job(SampleRaws.small)), .stopped)
-        XCTAssertNoThrow(try XCTUnwrap(result(of: running)).get(), "the running job still finishes")
+        // Its client is answered at once; what the worker computes is dropped.
+        guard case let .failure(error)? = result(of: running) else { return XCTFail("the running job was not answered") }
+        XCTAssertEqual(error, .draining)
     }
 }

@@ -6,7 +6,9 @@ import XCTest
 final class ServeCommandTests: XCTestCase {
     /// An environment with no SID_* variables from the caller, plus `extra`.
     private func environment(_ extra: [String: String]) -> [String: String] {
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") }.merging(extra) { $1 }
+        // A free admin port: tests (and other checkouts) run side by side.
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") }.merging(["SID_ADMIN_PORT": "0"]) { $1 }
+            .merging(extra) { $1 }
     }
 
     /// The LibRaw crash the fuzzer found, kept in the repository.
@@ -100,6 +102,96 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertFalse(server.output.contains(marker), "upload bytes in the log")
         let left = try FileManager.default.subpathsOfDirectory(atPath: directory.path).filter { $0 != "tmp" }
         XCTAssertEqual(left, [], "files written by the service")
+    }
+
+    /// A request still uploading when the grace period runs out: the shutdown is unclean and says so in its
+    /// exit status, and probes on the admin port answer through the drain.
+    func testAnUncleanDrainExitsNonZero() throws {
+        let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let server = try ServedProcess(["serve", "--grace-seconds", "1"], directory: directory)
+        defer { server.kill() }
+        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
+        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
+            .flatMap { Int($0.dropFirst(5)) })
+        let adminPort = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("admin_port=") }
+            .flatMap { Int($0.dropFirst(11)) })
+        let socket = try TestSocket(port: port)
+        try socket.send("POST /v1/enhance?ratio=100 HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            + "Content-Length: 100000\r\n\r\n")
+        XCTAssertEqual(try socket.readResponse(interim: true).status, 100, "accepted before SIGTERM")
+        try socket.send("II*\0")
+        server.signal(SIGTERM)
+        XCTAssertNotNil(server.waitForLine(containing: "draining", timeout: 10), server.output)
+        let probe = try Curl.run(["http://127.0.0.1:\(adminPort)/readyz"])
+        XCTAssertEqual(probe.status, 503, "readiness during the drain: \(probe.stderr)")
+        XCTAssertEqual(try Curl.run(["http://127.0.0.1:\(adminPort)/healthz"]).status, 200)
+        XCTAssertEqual(server.waitForExit(timeout: 30), 3, server.output)
+        XCTAssertTrue(server.output.contains("clean=false"), server.output)
+    }
+
+    /// A `%0a` in a parameter, decoded into an error detail, starts no forged log line: escaped in text logs,
+    /// a JSON string in JSON logs.
+    func testClientValuesCannotForgeLogLines() throws {
+        for format in ["text", "json"] {
+            let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let server = try ServedProcess(["serve", "--log-format", format], directory: directory)
+            defer { server.kill() }
+            let needle = format == "json" ? "\"message\":\"ready\"" : "] ready"
+            let ready = try XCTUnwrap(server.waitForLine(containing: needle, timeout: 60), server.output)
+            let port = try XCTUnwrap(ready.components(separatedBy: CharacterSet(charactersIn: " \",:="))
+                .drop { $0 != "port" }.dropFirst().first { !$0.isEmpty }.flatMap { Int($0) }, ready)
+            let forged = "%0aFORGED%20info%20sid.serve:%20status=200%20[SIDService]%20request"
+            for query in ["model=x\(forged)", "ratio=1\(forged)", "bits=8\(forged)", "model=%e2%80%a8FORGED"] {
+                let result = try Curl.run(["-g", "--data-binary", "@\(SampleRaws.small)",
+                                           "http://127.0.0.1:\(port)/v1/enhance?\(query)"])
+                XCTAssertEqual(result.status, 400, result.bodyText)
+            }
+            server.signal(SIGTERM)
+            XCTAssertEqual(server.waitForExit(timeout: 30), 0, server.output)
+            let lines = server.output.split(separator: "\n")
+            XCTAssertTrue(server.output.contains("FORGED"), "the values are logged (escaped): \(server.output)")
+            XCTAssertFalse(lines.contains { $0.hasPrefix("FORGED") || $0.hasPrefix("\u{2028}") }, server.output)
+            XCTAssertFalse(server.output.contains("\u{2028}"), server.output)
+            if format == "json" {
+                for line in lines {
+                    XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+                }
+            }
+        }
+    }
+
+    /// SID_API_KEYS_FILE guards /v1/*, SIGHUP rereads it; bound to every address with no keys, sid warns.
+    func testAPIKeysReloadOnSIGHUPAndAnOpenBindWithoutKeysWarns() throws {
+        let directory = SampleRaws.directory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let keys = directory.appendingPathComponent("keys").path
+        try "first-key-0123456789\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        let server = try ServedProcess(["serve"], directory: directory, environment: [
+                                                                "SID_API_KEYS_FILE": keys])
+        defer { server.kill() }
+        let ready = try XCTUnwrap(server.waitForLine(containing: "] ready", timeout: 60), server.output)
+        let port = try XCTUnwrap(ready.components(separatedBy: " ").first { $0.hasPrefix("port=") }
+            .flatMap { Int($0.dropFirst(5)) })
+        let models = "http://127.0.0.1:\(port)/v1/models"
+        XCTAssertEqual(try Curl.run([models]).status, 401)
+        XCTAssertEqual(try Curl.run(["-H", "Authorization: Bearer first-key-0123456789", models]).status, 200)
+        try "second-key-0123456789\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        XCTAssertNotNil(server.waitForLine(containing: "API keys reloaded", timeout: 10), server.output)
+        XCTAssertEqual(try Curl.run(["-H", "Authorization: Bearer first-key-0123456789", models]).status, 401)
+        XCTAssertEqual(try Curl.run(["-H", "Authorization: Bearer second-key-0123456789", models]).status, 200)
+        XCTAssertFalse(server.output.contains("no API keys"), server.output)
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(timeout: 30), 0, server.output)
+        XCTAssertFalse(server.output.contains("key-0123456789"), "keys in the log: \(server.output)")
+
+        let open = try ServedProcess(["serve"], directory: directory, environment: ["SID_HOST": "0.0.0.0", "SID_PORT": "0"])
+        defer { open.kill() }
+        XCTAssertNotNil(open.waitForLine(containing: "no API keys", timeout: 60), open.output)
+        open.signal(SIGTERM)
+        XCTAssertEqual(open.waitForExit(timeout: 30), 0, open.output)
     }
 
     func testAMalformedEnvironmentVariableIsRefusedByName() throws {

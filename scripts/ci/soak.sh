@@ -3,7 +3,11 @@
 # REQUESTS requests (default 10000, after a warm-up) at a fixed concurrency, mixing good uploads (each answer checked
 # against a reference PNG), bad raws, malformed HTTP, slow clients and disconnects (scripts/ci/soak_client.py).
 # Fails unless the server is still up and healthy, every good upload got the right image, RSS after the run is within
-# 10 % of RSS after the warm-up, and open file descriptors are back to the warm-up's count. See docs/soak.md.
+# 10 % of RSS after the warm-up, and open file descriptors are back to the warm-up's count. With a sid that has them:
+# API keys on (every /v1/* request carries one; some carry none or a wrong one: 401), decompression bombs (422),
+# a slowloris on the main port during which every probe on the admin port must answer 200, idle RSS printed before
+# and after one large upload, and a second server whose drain runs past its grace period: every upload in flight
+# must get an answer (200 or 503) and the process must exit 3. See docs/soak.md.
 #
 #   scripts/ci/soak.sh                        # build release, 10000 requests, 8 clients
 #   SID=.build/release/sid REQUESTS=2000 scripts/ci/soak.sh -- --workers 2 --threads 1
@@ -67,12 +71,28 @@ else
     echo "# no decoder isolation in this sid (no decode-helper): raws that can crash LibRaw are NOT sent"
 fi
 
-port=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=${PORT:-$(free_port)}
+
+# What this sid has of issue 14's hardening: API keys, the admin listener.
+hardening=()
+client_hardening=()
+serve_help=$("$sid" serve --help 2>&1 || true)
+if [[ $serve_help == *--api-keys-file* && $serve_help == *--admin-port* ]]; then
+    key=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    printf '# the soak'"'"'s key\n%s\n' "$key" >"$work/api-keys"
+    admin_port=$(free_port)
+    hardening=(--api-keys-file "$work/api-keys" --admin-port "$admin_port" --max-megapixels 4)
+    "$sid" sample --width 1424 --height 1064 --seed 9 "$work/big.dng" >/dev/null
+    client_hardening=(--api-key "$key" --admin-port "$admin_port" --big-raw "$work/big.dng")
+    echo "# API keys on, admin port $admin_port: keyless requests, a slowloris and a large upload are added"
+fi
 # One worker with two compute threads (the default layout on two cores); a queue longer than the client count, so
 # no good upload is refused with 503; short timeouts for the slow clients; warnings only, so logging costs little.
 "$sid" serve --host 127.0.0.1 --port "$port" --synthetic-weights --workers 1 --threads 2 --queue 32 \
     --max-body-mb 4 --header-timeout "$header_timeout" --body-idle-timeout 0.5 --body-timeout 5 \
     --keep-alive-timeout 2 --request-timeout 60 --max-connections 64 --log-level warning \
+    "${hardening[@]+"${hardening[@]}"}" \
     "${decoder_args[@]+"${decoder_args[@]}"}" "${serve_args[@]+"${serve_args[@]}"}" >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 600); do
@@ -84,7 +104,8 @@ echo "# sid serve pid $server_pid on port $port; $(nproc) cores, load average $(
 
 set +e
 python3 "$root/scripts/ci/soak_client.py" --port "$port" --pid "$server_pid" "${raws[@]}" \
-    "${isolation[@]+"${isolation[@]}"}" "${crashers[@]+"${crashers[@]}"}" --keep-dir "$output/no-answer" --requests "$requests" --warmup "$warmup" --concurrency "$concurrency" \
+    "${isolation[@]+"${isolation[@]}"}" "${crashers[@]+"${crashers[@]}"}" "${client_hardening[@]+"${client_hardening[@]}"}" \
+    --keep-dir "$output/no-answer" --requests "$requests" --warmup "$warmup" --concurrency "$concurrency" \
     --seed "$seed" --header-timeout "$header_timeout"
 status=$?
 set -e
@@ -106,4 +127,36 @@ fi
 kill -TERM "$server_pid"
 wait "$server_pid" || { echo "CHECK FAILED: sid serve did not exit 0 on SIGTERM"; status=1; }
 server_pid=""
+
+# A drain that runs past its grace period: uploads of a large raw fill the worker and the queue, SIGTERM comes with a
+# 1 s grace period. Every upload must get an answer, and sid must say the drain was unclean with exit status 3.
+if [[ ${#hardening[@]} -gt 0 ]]; then
+    "$sid" sample --width 2848 --height 2128 --seed 11 "$work/drain.dng" >/dev/null
+    drain_port=$(free_port)
+    drain_admin=$(free_port)
+    "$sid" serve --host 127.0.0.1 --port "$drain_port" --admin-port "$drain_admin" --synthetic-weights --workers 1 \
+        --threads 2 --queue 4 --max-body-mb 64 --grace-seconds 1 --api-keys-file "$work/api-keys" --log-level notice \
+        "${decoder_args[@]+"${decoder_args[@]}"}" >"$work/drain.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 600); do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$drain_admin/readyz" 2>/dev/null; then break; fi
+        sleep 0.2
+    done
+    set +e
+    drain_output=$(python3 "$root/scripts/ci/soak_client.py" --drain-check --port "$drain_port" --admin-port "$drain_admin" \
+        --pid "$server_pid" --raw "$work/drain.dng" --big-raw "$work/drain.dng" --api-key "$key" --header-timeout 10)
+    drain_status=$?
+    wait "$server_pid"
+    drain_exit=$?
+    set -e
+    server_pid=""
+    cp "$work/drain.log" "$output/drain.log"
+    echo "$drain_output" | grep -v '^expect-exit'
+    expected_exit=$(echo "$drain_output" | sed -n 's/^expect-exit //p')
+    echo "# drain: sid serve exited $drain_exit (expected ${expected_exit:-?}); log: $(grep -o 'clean=[a-z]*' "$work/drain.log" || true)"
+    if [[ $drain_status -ne 0 || $drain_exit != "${expected_exit:-x}" ]]; then
+        echo "CHECK FAILED: the drain past its grace period (client $drain_status, exit $drain_exit)"
+        status=1
+    fi
+fi
 exit $status

@@ -19,6 +19,8 @@ import threading
 import time
 
 CRLF = b"\r\n"
+# The API key every /v1/* request carries when the service has keys (--api-key); None when it has none.
+API_KEY = None
 
 
 class Outcome:
@@ -91,7 +93,42 @@ def send_all(sock, data):
 def request_bytes(method, target, headers=(), body=b""):
     lines = [f"{method} {target} HTTP/1.1".encode(), b"Host: soak"]
     lines += [f"{name}: {value}".encode() for name, value in headers]
-    return CRLF.join(lines) + CRLF + CRLF + body
+    return with_key(CRLF.join(lines) + CRLF + CRLF + body)
+
+
+def with_key(data):
+    """The request with the soak's API key after its Host line, if it targets /v1/ and names no key itself."""
+    first = data.split(CRLF, 1)[0]
+    if API_KEY is None or b" /v1/" not in first or b"\r\nAuthorization:" in data[:65536] or b"\r\nX-API-Key:" in data[:65536]:
+        return data
+    return data.replace(b"\r\nHost: soak\r\n", b"\r\nHost: soak\r\nAuthorization: Bearer " + API_KEY.encode() + CRLF, 1)
+
+
+def decompression_bomb(side=9984):
+    """The DNG of issue 14: side x side 16-bit CFA in 256x256 lossless-JPEG tiles that all point at one 8 KB tile
+    whose Huffman table codes "no change" in one bit (about 21 KB; LibRaw would decode 100 MP from it)."""
+    tile = (b"\xff\xd8" + b"\xff\xc3\x00\x0b\x10\x01\x00\x01\x00\x01\x01\x11\x00"
+            + b"\xff\xc4\x00\x14\x00\x01" + bytes(15) + b"\x00" + b"\xff\xda\x00\x08\x01\x01\x00\x01\x00\x00"
+            + bytes(256 * 256 // 8) + b"\xff\xd9")
+    tiles = ((side + 255) // 256) ** 2
+    entries = [  # tag, type, values
+        (254, 4, [0]), (256, 4, [side]), (257, 4, [side]), (258, 3, [16]), (259, 3, [7]), (262, 3, [32803]),
+        (277, 3, [1]), (284, 3, [1]), (322, 4, [256]), (323, 4, [256]), (324, 4, [8] * tiles),
+        (325, 4, [len(tile)] * tiles), (33421, 3, [2, 2]), (33422, 1, [0, 1, 1, 2]), (50706, 1, [1, 4, 0, 0]),
+        (50717, 4, [65535]),
+    ]
+    body = tile + b"\x00" * (len(tile) & 1)
+    ifd_offset = 8 + len(body)
+    extra_start = ifd_offset + 2 + 12 * len(entries) + 4
+    table, extra = struct.pack("<H", len(entries)), b""
+    for tag, kind, values in entries:
+        payload = b"".join(struct.pack({1: "<B", 3: "<H", 4: "<I"}[kind], value) for value in values)
+        if len(payload) <= 4:
+            table += struct.pack("<HHI", tag, kind, len(values)) + payload.ljust(4, b"\x00")
+        else:
+            table += struct.pack("<HHII", tag, kind, len(values), extra_start + len(extra))
+            extra += payload
+    return b"II*\x00" + struct.pack("<I", ifd_offset) + body + table + struct.pack("<I", 0) + extra
 
 
 def raw_upload(raw, ratio, bits, keep_alive=True):
@@ -183,6 +220,7 @@ class Soak:
         self.expected = {}
         self.outcomes = []
         self.lock = threading.Lock()
+        self.bomb = decompression_bomb()
         self.kinds = self.mix()
 
     def mix(self):
@@ -194,6 +232,10 @@ class Soak:
             "malformed-http": 13, "slow-head": 2, "slow-body": 2,
             "disconnect-mid-upload": 7, "disconnect-mid-response": 6, "health": 5,
         }
+        shares["bad-decompression-bomb"] = 1
+        if API_KEY is not None:
+            shares["no-key"] = 1
+            shares["wrong-key"] = 1
         if self.options.isolated:
             shares["bad-mutated-ifd"] = 6
             if self.crashers:
@@ -210,7 +252,7 @@ class Soak:
     def exchange(self, data, sock=None):
         """Sends one request on a new connection (or `sock`) and reads the answer; returns (response, sock)."""
         sock = sock or self.connect()
-        sent = send_all(sock, data)
+        sent = send_all(sock, with_key(data))
         try:
             return read_response(sock), sock
         except Closed:
@@ -416,6 +458,24 @@ class Soak:
         reset_close(sock) if rng.random() < 0.5 else sock.close()
         return None, True, ""
 
+    def unauthorised(self, rng, kind):
+        """An upload with no API key or a wrong one: 401 with WWW-Authenticate, before the body is read."""
+        name, ratio, bits = rng.choice(self.variants)
+        header = b"" if kind == "no-key" else (b"X-API-Key: wrong-" if rng.random() < 0.5 else b"Authorization: Bearer wrong-") \
+            + f"{rng.getrandbits(64):016x}".encode() + CRLF
+        data = raw_upload(self.raws[name], ratio, bits, keep_alive=False).replace(
+            b"\r\nAuthorization: Bearer " + (API_KEY or "").encode() + CRLF, CRLF + header, 1)
+        sock = self.connect()
+        try:
+            send_all(sock, data)
+            response = read_response(sock)
+        except (Closed, socket.timeout) as error:
+            return None, False, f"no answer without a valid key: {error}"
+        finally:
+            sock.close()
+        ok = response.status == 401 and response.headers.get("www-authenticate", "").startswith("Bearer")
+        return response.status, ok, "" if ok else f"{kind}: {response.status} {response.headers}"
+
     def health(self, rng):
         path = rng.choice(["/healthz", "/readyz", "/v1/models", "/metrics", "/"])
         response, sock = self.exchange(request_bytes("GET", path, [("Connection", "close")]))
@@ -449,6 +509,11 @@ class Soak:
             return self.bad_raw(rng, bytes(raw), expected=(200, 400, 415, 422) if kind == "bad-mutated-ifd" else (200,))
         if kind == "bad-libraw-crasher":
             return self.bad_raw(rng, rng.choice(self.crashers), expected=(400, 415, 422, 500))
+        if kind == "bad-decompression-bomb":
+            # Refused from its header before it queues: 422 whatever the pixel budget.
+            return self.bad_raw(rng, self.bomb, expected=(422,))
+        if kind in ("no-key", "wrong-key"):
+            return self.unauthorised(rng, kind)
         if kind == "malformed-http":
             return self.malformed(rng)
         if kind == "slow-head":
@@ -529,6 +594,126 @@ class Soak:
         return server.fds()
 
 
+def probe(port, path, timeout=5):
+    """One GET on a new connection; the status, or None if there was no answer."""
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        try:
+            send_all(sock, request_bytes("GET", path, [("Connection", "close")]))
+            return read_response(sock).status
+        finally:
+            sock.close()
+    except (OSError, Closed, ValueError):
+        return None
+
+
+def slowloris(options):
+    """Clients trickling request heads at the main port, reconnecting whenever they are cut off, while the admin
+    port's probes are asked every 0.1 s: every admin probe must answer 200. Returns the failures."""
+    stop = threading.Event()
+    reconnects = [0]
+
+    def trickler():
+        while not stop.is_set():
+            try:
+                sock = socket.create_connection(("127.0.0.1", options.port), timeout=5)
+            except OSError:
+                time.sleep(0.05)
+                continue
+            try:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: soak\r\nX-Trickle: ")
+                while not stop.is_set():
+                    sock.sendall(b"a")
+                    if select.select([sock], [], [], 0.1)[0]:
+                        break  # answered (408, 503) or closed: reconnect
+            except OSError:
+                pass
+            finally:
+                sock.close()
+                reconnects[0] += 1
+
+    threads = [threading.Thread(target=trickler, daemon=True) for _ in range(options.slowloris_connections)]
+    for thread in threads:
+        thread.start()
+    admin, main_port = collections.Counter(), collections.Counter()
+    deadline = time.monotonic() + options.slowloris_seconds
+    while time.monotonic() < deadline:
+        for path in ("/healthz", "/readyz"):
+            admin[probe(options.admin_port, path)] += 1
+        main_port[probe(options.port, "/healthz", timeout=2)] += 1
+        time.sleep(0.1)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    print(f"# slowloris: {options.slowloris_connections} trickling clients on the main port for "
+          f"{options.slowloris_seconds:.0f} s ({reconnects[0]} reconnects); admin probes {dict(admin)}; "
+          f"main-port /healthz {dict(main_port)}")
+    bad = sum(count for status, count in admin.items() if status != 200)
+    return [f"{bad} of {sum(admin.values())} admin-port probes did not answer 200 during the slowloris"] if bad else []
+
+
+def big_job_memory(options, server):
+    """Idle RSS before and after one upload far larger than the soak's: the worker drops the buffers it sized for
+    it and free memory goes back to the kernel. Returns the failures."""
+    raw = open(options.big_raw, "rb").read()
+    rss_before = server.status_kb("VmRSS")
+    sock = socket.create_connection(("127.0.0.1", options.port), timeout=120)
+    try:
+        send_all(sock, raw_upload(raw, 100, 8, keep_alive=False))
+        status = read_response(sock, limit=256 << 20).status
+    except (OSError, Closed, ValueError) as error:
+        status = f"no answer ({error})"
+    finally:
+        sock.close()
+    time.sleep(2)
+    rss_after = server.status_kb("VmRSS")
+    print(f"# idle RSS before a {len(raw) / 1e6:.1f} MB upload {rss_before / 1024:.1f} MiB, after it "
+          f"{rss_after / 1024:.1f} MiB (answer {status})")
+    return [] if status == 200 else [f"the big upload got {status}"]
+
+
+def drain_check(options):
+    """Uploads that keep the worker busy and the queue full, then SIGTERM to a server whose grace period is shorter
+    than their work: every upload must get an answer (200, or 503 with Retry-After), probes on the admin port must
+    answer through the drain. Prints `expect-exit 3` when work was cut off (else 0) for soak.sh."""
+    raw = open(options.big_raw, "rb").read()
+    results = [None] * options.drain_uploads
+
+    def upload(index):
+        try:
+            sock = socket.create_connection(("127.0.0.1", options.port), timeout=120)
+            try:
+                send_all(sock, raw_upload(raw, 100, 8, keep_alive=False))
+                response = read_response(sock, limit=256 << 20)
+                results[index] = (response.status, response.headers.get("retry-after"))
+            finally:
+                sock.close()
+        except (OSError, Closed, ValueError) as error:
+            results[index] = (None, str(error))
+
+    threads = [threading.Thread(target=upload, args=(index,)) for index in range(options.drain_uploads)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.2)
+    time.sleep(1)
+    os.kill(options.pid, 15)
+    time.sleep(0.3)
+    during = (probe(options.admin_port, "/readyz"), probe(options.admin_port, "/healthz"))
+    for thread in threads:
+        thread.join(timeout=180)
+    answered = collections.Counter(status for status, _ in results)
+    print(f"# drain past the grace period: {options.drain_uploads} uploads answered {dict(answered)}; "
+          f"admin /readyz, /healthz during the drain: {during}")
+    failures = []
+    for status, detail in results:
+        if status not in (200, 503) or (status == 503 and detail is None):
+            failures.append(f"an upload in flight at SIGTERM got {status} ({detail})")
+    if during != (503, 200):
+        failures.append(f"admin probes during the drain answered {during}, not (503, 200)")
+    print(f"expect-exit {3 if answered.get(503) else 0}")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
@@ -548,7 +733,23 @@ def main():
     parser.add_argument("--socket-timeout", type=float, default=30)
     parser.add_argument("--settle-seconds", type=float, default=20)
     parser.add_argument("--rss-tolerance", type=float, default=0.10)
+    parser.add_argument("--api-key", help="the key every /v1/* request carries; adds requests without one")
+    parser.add_argument("--admin-port", type=int, help="the admin listener: probed through a slowloris")
+    parser.add_argument("--slowloris-connections", type=int, default=80)
+    parser.add_argument("--slowloris-seconds", type=float, default=10)
+    parser.add_argument("--big-raw", help="an upload far larger than the --raw ones: idle RSS before and after it")
+    parser.add_argument("--drain-check", action="store_true",
+                        help="only the drain case: --drain-uploads of --big-raw, then SIGTERM to --pid")
+    parser.add_argument("--drain-uploads", type=int, default=4)
     options = parser.parse_args()
+    global API_KEY
+    API_KEY = options.api_key
+    if options.drain_check:
+        failures = drain_check(options)
+        for failure in failures:
+            print(f"CHECK FAILED: {failure}")
+        print("drain: " + ("ok" if not failures else "FAILED"))
+        return 1 if failures else 0
 
     server = Server(options.pid)
     soak = Soak(options, server)
@@ -629,6 +830,10 @@ def main():
                             "(decoders not waited for?)")
         if health_status != 200:
             failures.append(f"/healthz answered {health_status}")
+    if alive_after_run and options.admin_port:
+        failures += slowloris(options)
+    if alive_after_run and options.big_raw:
+        failures += big_job_memory(options, server)
     if warm_failures:
         print(f"warm-up failures: {len(warm_failures)}; first: {warm_failures[0].kind}: {warm_failures[0].detail}")
         failures.append(f"{len(warm_failures)} warm-up requests got a wrong answer")

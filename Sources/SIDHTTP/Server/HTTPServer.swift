@@ -54,7 +54,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard !started else { throw SocketError.alreadyStarted }
         if let tls = configuration.tls {
             tlsContext = try TLSContext(certificateChainPath: tls.certificateChainPath,
-                                        privateKeyPath: tls.privateKeyPath)
+                                        privateKeyPath: tls.privateKeyPath, cipherList: tls.cipherList)
             // OpenSSL writes to the socket with write(2), which raises SIGPIPE on a closed peer.
             signal(SIGPIPE, SIG_IGN)
         }
@@ -316,7 +316,9 @@ public final class HTTPServer: @unchecked Sendable {
             // An unread body would be taken for the next request: close after answering.
             guard !head.hasBody else { return answer(response, head: head, exchange: early, keepAlive: false) }
             connection.skipEmptyBody()
-            return answer(response, head: head, exchange: early, keepAlive: head.keepAlive)
+            // After a refused CONNECT the client may already be sending tunnel bytes: never read them as HTTP.
+            return answer(response, head: head, exchange: early,
+                          keepAlive: head.keepAlive && head.request.method != .connect)
         case let .readBody(accepted):
             exchange = accepted
         }

@@ -7,11 +7,15 @@ extension HTTPServer {
         public var certificateChainPath: String
         /// PEM file with the private key of the certificate.
         public var privateKeyPath: String
+        /// TLS 1.2 cipher suites in OpenSSL syntax; nil uses `TLSContext.intermediateCipherList` (forward-secret
+        /// AEAD only).
+        public var cipherList: String?
 
         /// Creates a TLS configuration from PEM file paths.
-        public init(certificateChainPath: String, privateKeyPath: String) {
+        public init(certificateChainPath: String, privateKeyPath: String, cipherList: String? = nil) {
             self.certificateChainPath = certificateChainPath
             self.privateKeyPath = privateKeyPath
+            self.cipherList = cipherList
         }
     }
 

@@ -13,6 +13,8 @@ public struct RawDecoder: Sendable {
 
     /// Decodes the visible mosaic and its levels; throws `RawDecodingError` for anything unusable.
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> RawImage {
+        // The header stage: bombs and impossible sizes are refused before LibRaw allocates for them.
+        try TIFFLayoutCheck(maxPixels: maxPixels).check(bytes)
         let session = try LibRawSession()
         try session.open(bytes)
         let mosaic = try checkUsable(session)

@@ -16,7 +16,9 @@ public enum ExposureRatio: Equatable, Sendable {
     public static func parse(_ text: String) throws -> ExposureRatio {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.lowercased() == "auto" { return .auto }
-        guard let number = Double(trimmed), number.isFinite else { throw ExposureRatioError.invalid(text) }
+        // Decimal only: Double("0x10") is 16, which nobody typing a ratio means.
+        guard trimmed.allSatisfy({ "0123456789.eE+-".contains($0) }), let number = Double(trimmed), number.isFinite
+        else { throw ExposureRatioError.invalid(text) }
         let ratio = Float(number)
         guard ratio > 0, ratio <= maximum else { throw ExposureRatioError.invalid(text) }
         return .fixed(ratio)

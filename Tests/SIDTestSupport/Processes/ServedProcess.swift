@@ -13,11 +13,12 @@ public final class ServedProcess {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `sid` with `arguments` (`serve` first) in `directory`, with no SID_* variables from the caller's
-    /// environment but those in `environment`, on 127.0.0.1 and a free port unless `environment` says otherwise.
+    /// environment but those in `environment`, on 127.0.0.1 and free ports (main and admin) unless `environment`
+    /// says otherwise.
     public convenience init(_ arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
         let inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") }
         try self.init(executable: Executables.sid(), arguments: arguments, directory: directory,
-                      environment: inherited.merging(["SID_HOST": "127.0.0.1", "SID_PORT": "0"]) { $1 }
+                      environment: inherited.merging(["SID_HOST": "127.0.0.1", "SID_PORT": "0", "SID_ADMIN_PORT": "0"]) { $1 }
                           .merging(environment) { $1 })
     }
 

@@ -15,12 +15,14 @@ public final class ServiceHarness {
 
     public var port: Int { service.port }
     public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var adminURL: String { "http://127.0.0.1:\(service.adminPort ?? 0)" }
 
     /// Starts listening; `load` (default) also loads the registry and waits for the warm-up.
     public init(networkWidth: Int = 4, load: Bool = true, configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
         var configuration = ServiceConfiguration(cores: 2)
         configuration.host = "127.0.0.1"
         configuration.port = 0
+        configuration.adminPort = 0
         configuration.workers = 1
         configuration.threadsPerWorker = 1
         // The test runner is not `sid`, so the default helper (/proc/self/exe) cannot decode; the isolation
