@@ -65,23 +65,27 @@ struct ServiceHandler: HTTPHandler {
         }
     }
 
-    /// A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) for a route: 204 with the grants
-    /// when --cors-origin allows the origin and the route the method, else 403. Nil for every other request.
+    /// OPTIONS on an API route (/v1/*). With Origin and Access-Control-Request-Method it is a CORS preflight:
+    /// 204 with the grants when --cors-origin allows the origin and the route the method, else 403. Without them,
+    /// 204 with Allow. Nil for every other request.
     private func preflight(_ head: HTTPRequest, exchange: inout Exchange) throws -> HTTPResponseMessage? {
-        guard !isAdmin, head.method == .options, let origin = exchange.origin,
-              let requested = head.headerFields[.accessControlRequestMethod],
-              let route = Route(target: head.path ?? "") else { return nil }
+        guard !isAdmin, head.method == .options, let route = Route(target: head.path ?? ""), route.isAPI else { return nil }
         exchange.route = route
-        guard let fields = cors.preflightFields(origin: origin, requestedMethod: requested,
-                                                routeMethods: route.allowedMethods) else {
-            exchange.origin = nil
-            throw ServiceError.forbiddenOrigin(cors.allows(origin)
-                ? "\(route.rawValue) does not allow \(requested.prefix(20)) from another origin; it allows \(route.allowedMethods.map(\.rawValue).joined(separator: ", "))"
-                : "the origin \(origin.prefix(100)) may not call this service from a browser (sid serve --cors-origin lists the ones that may)")
+        var fields = HTTPFields()
+        if let origin = exchange.origin, let requested = head.headerFields[.accessControlRequestMethod] {
+            guard let grants = cors.preflightFields(origin: origin, requestedMethod: requested,
+                                                    routeMethods: route.allowedMethods) else {
+                exchange.origin = nil
+                throw ServiceError.forbiddenOrigin(cors.allows(origin)
+                    ? "\(route.rawValue) does not allow \(requested.prefix(20)) from another origin; it allows \(route.allowedMethods.map(\.rawValue).joined(separator: ", "))"
+                    : "the origin \(origin.prefix(100)) may not call this service from a browser (sid serve --cors-origin lists the ones that may)")
+            }
+            fields = grants
+        } else {
+            fields[.allow] = (route.allowedMethods + [.options]).map(\.rawValue).joined(separator: ", ")
         }
-        var response = HTTPResponseMessage(status: .noContent, headerFields: fields, body: [])
-        response.head.headerFields[ServiceHeaders.requestID] = exchange.requestID
-        return response
+        fields[ServiceHeaders.requestID] = exchange.requestID
+        return HTTPResponseMessage(status: .noContent, headerFields: fields, body: [])
     }
 
     /// The CORS headers of an answer to a request from an allowed origin.
@@ -97,7 +101,8 @@ struct ServiceHandler: HTTPHandler {
     }
 
     private func check(_ head: HTTPRequest, into exchange: inout Exchange) throws {
-        guard [.get, .head, .post, .options, .put, .delete, .patch].contains(head.method) else {
+        // TRACE is a method this server knows and no route allows (405); CONNECT asks for a tunnel (501).
+        guard [.get, .head, .post, .options, .put, .delete, .patch, .trace].contains(head.method) else {
             throw ServiceError.notImplemented(method: head.method.rawValue)
         }
         let target = head.path ?? ""
@@ -352,7 +357,10 @@ enum Route: String, CaseIterable {
     }
 
     /// The routes an API key guards when keys are configured.
-    var needsKey: Bool { rawValue.hasPrefix("/v1/") }
+    var needsKey: Bool { isAPI }
+
+    /// The API proper: what a browser app on another origin may call (CORS), and what answers OPTIONS.
+    var isAPI: Bool { rawValue.hasPrefix("/v1/") }
 
     /// Probes and metrics: the routes the admin listener serves.
     var isOperational: Bool { [.health, .ready, .metrics].contains(self) }

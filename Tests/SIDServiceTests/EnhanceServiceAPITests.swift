@@ -158,4 +158,27 @@ final class EnhanceServiceAPITests: XCTestCase {
         XCTAssertNil(other.header("Access-Control-Allow-Origin"))
         XCTAssertEqual(other.header("Vary"), "Accept, Origin")
     }
+
+    /// Found by Schemathesis: OPTIONS without the preflight headers got 405 although the document declares OPTIONS,
+    /// and TRACE got 501 (a server error) where a route that does not allow a known method answers 405.
+    func testPlainOPTIONSListsTheMethodsAndTRACEIs405() throws {
+        for (path, allow) in [("/v1/enhance", "POST, OPTIONS"), ("/v1/models", "GET, HEAD, OPTIONS"),
+                              ("/v1/limits", "GET, HEAD, OPTIONS")] {
+            let result = try Curl.run(["-X", "OPTIONS", "\(url)\(path)"])
+            XCTAssertEqual(result.status, 204, "\(path): \(result.bodyText)")
+            XCTAssertEqual(result.header("Allow"), allow, path)
+        }
+        XCTAssertEqual(try Curl.run(["-X", "OPTIONS", "\(url)/healthz"]).status, 405, "OPTIONS is for the API routes")
+        let trace = try Curl.run(["-X", "TRACE", "\(url)/v1/models"])
+        try assertProblem(trace, 405, containing: "TRACE is not allowed here")
+        XCTAssertEqual(trace.header("Allow"), "GET, HEAD")
+    }
+
+    func testAGetWithAnAPIKeyHeaderIsPreflightedToo() throws {
+        let result = try Curl.run(["-X", "OPTIONS", "-H", "Origin: \(Self.origin)", "-H", "Access-Control-Request-Method: GET",
+                                   "-H", "Access-Control-Request-Headers: x-api-key", "\(url)/v1/models"])
+        XCTAssertEqual(result.status, 204, result.bodyText)
+        XCTAssertEqual(result.header("Access-Control-Allow-Methods"), "GET, HEAD")
+        XCTAssertTrue(result.header("Access-Control-Allow-Headers")?.contains("X-API-Key") == true)
+    }
 }

@@ -44,7 +44,7 @@ for _ in $(seq 1 100); do
   grep -q "\] ready" "$work/serve.log" 2>/dev/null && break
   sleep 0.2
 done
-port=$(grep -o "port=[0-9]*" "$work/serve.log" | head -1 | cut -d= -f2)
+port=$(grep "\] ready" "$work/serve.log" | grep -o " port=[0-9]*" | head -1 | cut -d= -f2)
 [ -n "$port" ] || { cat "$work/serve.log"; echo "api-contract: sid serve did not start" >&2; exit 1; }
 url="http://127.0.0.1:$port"
 
@@ -55,7 +55,7 @@ cmp "$work/served.json" "$document" || { echo "api-contract: GET /openapi.json i
 # stateful or multi-user checks (use_after_free, ensure_resource_availability, ignored_auth,
 # object_level_authorization): the service keeps no resources and runs without keys here.
 SID_CONTRACT_RAWS="$raws" SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=scripts/ci/lib \
-  "$venv/bin/schemathesis" run "$url/openapi.json" --checks all \
+  "$venv/bin/schemathesis" run "$url/openapi.json" --checks all -H "Origin: https://app.example" \
   --exclude-checks positive_data_acceptance,use_after_free,ensure_resource_availability,ignored_auth,object_level_authorization \
   --phases examples,coverage,fuzzing --max-time "$max_seconds" --workers 2 --request-timeout 120 \
   --suppress-health-check all --no-color
