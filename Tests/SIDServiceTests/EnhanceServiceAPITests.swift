@@ -160,7 +160,7 @@ final class EnhanceServiceAPITests: XCTestCase {
     }
 
     /// Found by Schemathesis: OPTIONS without the preflight headers got 405 although the document declares OPTIONS,
-    /// and TRACE got 501 (a server error) where a route that does not allow a known method answers 405.
+    /// and TRACE or QUERY got 501 (a server error) where a route that does not allow a known method answers 405.
     func testPlainOPTIONSListsTheMethodsAndTRACEIs405() throws {
         for (path, allow) in [("/v1/enhance", "POST, OPTIONS"), ("/v1/models", "GET, HEAD, OPTIONS"),
                               ("/v1/limits", "GET, HEAD, OPTIONS")] {
@@ -169,9 +169,11 @@ final class EnhanceServiceAPITests: XCTestCase {
             XCTAssertEqual(result.header("Allow"), allow, path)
         }
         XCTAssertEqual(try Curl.run(["-X", "OPTIONS", "\(url)/healthz"]).status, 405, "OPTIONS is for the API routes")
-        let trace = try Curl.run(["-X", "TRACE", "\(url)/v1/models"])
-        try assertProblem(trace, 405, containing: "TRACE is not allowed here")
-        XCTAssertEqual(trace.header("Allow"), "GET, HEAD")
+        for method in ["TRACE", "QUERY", "BREW"] {
+            let result = try Curl.run(["-X", method, "\(url)/v1/models"])
+            try assertProblem(result, 405, containing: "\(method) is not allowed here")
+            XCTAssertEqual(result.header("Allow"), "GET, HEAD")
+        }
     }
 
     func testAGetWithAnAPIKeyHeaderIsPreflightedToo() throws {
