@@ -20,6 +20,7 @@ public struct RawDecoder: Sendable {
         // Levels are read after unpacking: some formats measure black from masked pixels while unpacking.
         let metadata = session.metadata(layout: session.sensorLayout)
         try Self.checkLevels(black: metadata.blackLevels, white: metadata.whiteLevel)
+        try FrameIntegrity.check(session, blackLevels: metadata.blackLevels)
         return RawImage(metadata: metadata, pixels: try session.visiblePixels(), mosaic: mosaic)
     }
 
@@ -28,14 +29,21 @@ public struct RawDecoder: Sendable {
         try data.withUnsafeBytes { try decode($0) }
     }
 
-    /// Reads what the header says without unpacking pixels; unsupported sensors are described, not refused.
+    /// What the file says and the levels the pipeline uses: the pixels are unpacked (within `maxPixels`) because
+    /// some formats only know their black and white levels then (Canon CRW: header 0/4095, unpacked 32/1023).
+    /// Unsupported sensors are described, not refused; a file whose pixel data cannot be read is.
     public func metadata(_ bytes: UnsafeRawBufferPointer) throws -> RawMetadata {
         let session = try LibRawSession()
         try session.open(bytes)
+        let rawWidth = session.rawWidth, rawHeight = session.rawHeight
+        guard rawWidth * rawHeight <= maxPixels else {
+            throw RawDecodingError.tooManyPixels(width: rawWidth, height: rawHeight, limit: maxPixels)
+        }
+        try session.unpack()
         return session.metadata(layout: session.sensorLayout)
     }
 
-    /// Reads what the header says without unpacking pixels; unsupported sensors are described, not refused.
+    /// As `metadata(_:)`, from `Data`.
     public func metadata(_ data: Data) throws -> RawMetadata {
         try data.withUnsafeBytes { try metadata($0) }
     }

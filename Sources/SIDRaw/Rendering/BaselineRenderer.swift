@@ -42,6 +42,7 @@ public struct BaselineRenderer: Sendable {
         let metadata = session.metadata(layout: session.sensorLayout)
         let levels = session.levels
         try RawDecoder.checkLevels(black: levels.black, white: levels.white)
+        try FrameIntegrity.check(session, blackLevels: levels.black)
         let applied: Float
         switch ratio {
         case let .fixed(value):
