@@ -75,7 +75,7 @@ let package = Package(
                           path: "Tests/sid-faulty-decoder"),
         // DNG fixtures, error assertions and child-process checks shared by the raw, isolation and engine tests.
         .target(name: "SIDRawTestSupport", dependencies: ["SIDRaw", "SIDSamples"], path: "Tests/SIDRawTestSupport"),
-        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDRawTestSupport"]),
+        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDRawTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDDecoderIsolationTests",
                     dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDRawTestSupport", "sid-faulty-decoder"]),
         .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDRawTestSupport"]),
@@ -94,7 +94,8 @@ let package = Package(
         .testTarget(name: "SIDWeightsTests", dependencies: ["SIDWeights", "SIDModel", "SIDCheckpoint", "WeightsTestSupport"]),
         .testTarget(name: "SIDCheckpointTests", dependencies: ["SIDCheckpoint", "SIDModel", "SIDWeights", "WeightsTestSupport"]),
         // Runs the built `sid` binary as a user would; the dependency makes `swift test` build it.
-        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
+        .testTarget(name: "sidTests", dependencies: ["sid", "SIDImage", "SIDSamples", "SIDTestSupport", "SIDRawTestSupport",
+                                                     "sid-faulty-decoder"]),
     ],
     swiftLanguageModes: [.v5]
 )

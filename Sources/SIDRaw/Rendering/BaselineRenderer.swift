@@ -41,8 +41,8 @@ public struct BaselineRenderer: Sendable {
         // Levels are read after unpacking, as `RawDecoder.decode` reads them.
         let metadata = session.metadata(layout: session.sensorLayout)
         let levels = session.levels
-        try RawDecoder.checkLevels(black: levels.black, white: levels.white)
         try FrameIntegrity.check(session, blackLevels: levels.black)
+        try RawDecoder.checkLevels(black: levels.black, white: levels.white)
         let applied: Float
         switch ratio {
         case let .fixed(value):
