@@ -6,7 +6,7 @@
 set -euo pipefail
 runtime_packages=(libraw20 libpng16-16 libssl3 ca-certificates)
 build_packages=(libraw-dev libpng-dev libssl-dev zlib1g-dev pkg-config)
-test_packages=(curl openssl python3 chromium chromium-driver python3-selenium)
+test_packages=(curl openssl python3 chromium chromium-driver python3-selenium libimage-exiftool-perl)
 case "${1:-all}" in
   runtime) packages=("${runtime_packages[@]}") ;;
   build)   packages=("${build_packages[@]}") ;;

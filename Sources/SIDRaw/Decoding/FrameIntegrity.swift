@@ -10,9 +10,7 @@ struct FrameIntegrity {
     /// Throws `RawDecodingError.damagedImageData` when LibRaw reported corrupt data or the frame holds no image.
     static func check(_ session: LibRawSession, blackLevels: [Float]) throws {
         if session.dataErrorCount > 0 {
-            throw RawDecodingError.damagedImageData(
-                reason: "LibRaw found corrupt data while reading the pixels (\(session.dataErrorCount) time"
-                    + (session.dataErrorCount == 1 ? ")" : "s)"))
+            throw RawDecodingError.damagedImageData(reason: "LibRaw found corrupt data while reading the pixels")
         }
         let (constant, zeros, total) = try session.withVisibleArea { origin, pitch, width, height in
             var zeros = 0
