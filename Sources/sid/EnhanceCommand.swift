@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SIDEngine
+import SIDModel
 import SIDRaw
+import SIDSamples
 
 struct EnhanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,6 +50,9 @@ struct EnhanceCommand: ParsableCommand {
     @Flag(help: "Leave the camera's metadata (eXIf) out of the PNG.")
     var stripMetadata = false
 
+    @Flag(help: "Random full-width U-Net weights instead of a file: for timing batches only, the images are meaningless.")
+    var syntheticWeights = false
+
     @OptionGroup var decoding: DecoderOptions
 
     @OptionGroup var engine: EngineOptions
@@ -83,7 +88,14 @@ struct EnhanceCommand: ParsableCommand {
         if inputs.items.isEmpty { throw DataFailure.exit("no raw files found in \(raws.joined(separator: ", "))") }
         let largest = inputs.items.map { (try? FileManager.default.attributesOfItem(atPath: $0.input)[.size] as? Int) ?? 0 }
             .max() ?? 0
-        let enhancer = Enhancer(registry: try engine.makeRegistry(), threads: engine.threads,
+        let registry: ModelRegistry
+        if syntheticWeights {
+            FileHandle.standardError.write(Data("note: SYNTHETIC weights (--synthetic-weights): the images are meaningless\n".utf8))
+            registry = ModelRegistry(networks: [SIDModel.sony.rawValue: SyntheticWeights.model(SIDArchitecture(model: .sony))])
+        } else {
+            registry = try engine.makeRegistry()
+        }
+        let enhancer = Enhancer(registry: registry, threads: engine.threads,
                                 maxPixels: DecoderOptions.maxPixels,
                                 decoding: decoding.strategy(largestInputBytes: max(largest, 1)))
         let reporter = BatchReporter(total: inputs.items.count, json: json)
