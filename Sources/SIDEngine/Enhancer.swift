@@ -240,16 +240,6 @@ public final class Enhancer {
         try bytes.withUnsafeBytes { try decode($0, options: options) }
     }
 
-    /// What the file says and the levels the pipeline uses, through the same backend as `enhance` (`sid info`).
-    public func metadata(_ bytes: Data) throws -> RawMetadata {
-        try engineErrors { try bytes.withUnsafeBytes { try backend.metadata($0) } }
-    }
-
-    /// The mosaic as the network's input gets it, through the same backend as `enhance` (`sid pack`).
-    public func decodeMosaic(_ bytes: Data) throws -> RawImage {
-        try engineErrors { try bytes.withUnsafeBytes { try backend.decode($0) } }
-    }
-
     /// Runs every loaded network once on a small input, so its kernels and scratch exist before the first request.
     public func warmUp() throws {
         for (name, network) in registry.networks {

@@ -19,6 +19,8 @@ final class BatchReporter {
     private(set) var written = 0
     private(set) var kept = 0
     private(set) var failed = 0
+    /// Notes already shown: the same sentence for every file of a batch is said once.
+    private var noted: Set<String> = []
 
     init(total: Int, json: Bool) {
         self.total = total
@@ -33,7 +35,9 @@ final class BatchReporter {
         switch outcome {
         case let .written(output, result):
             written += 1
-            for warning in result.warnings { Self.printError("note: \(input): \(warning)") }
+            for warning in result.warnings where noted.insert(warning).inserted {
+                Self.printError(total > 1 ? "note: \(warning) (said once for the batch)" : "note: \(warning)")
+            }
             if json {
                 emit(["input": input, "output": output, "status": "written", "model": result.model,
                       "ratio": Double(result.ratio), "width": result.width, "height": result.height, "bits": result.bits,

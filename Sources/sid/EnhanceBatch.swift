@@ -3,8 +3,8 @@ import SIDEngine
 
 /// Runs `sid enhance` over many files as a three-stage pipeline, so a batch keeps the cores busy: while the network
 /// runs on file n (this thread, all compute threads), file n+1 is read and decoded (LibRaw, usually in its helper
-/// process) and file n-1 is turned into a PNG and written, each on its own thread. One file waits between stages,
-/// so memory holds at most three images.
+/// process) and file n-1 is turned into a PNG and written, each on its own thread. At most one file waits between
+/// two stages, so memory holds at most five: one decoding, one waiting, one in the network, one waiting, one encoding.
 struct EnhanceBatch {
     let enhancer: Enhancer
     let options: EnhanceOptions
