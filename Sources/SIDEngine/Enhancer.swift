@@ -81,6 +81,7 @@ public final class Enhancer {
         let turn = decoded.options.geometry == .upright ? orientation : Orientation(flip: 0)
         let out = turn.size(width: width, height: height)
         let count = width * height * 3
+        // The turn (or copy) is output writing, counted with encoding.
         let samples: RenderedImage.Samples = measure(&timings.encode) {
             if decoded.options.bits == 16 {
                 return .rgb16(rgb16.withUnsafeBufferPointer { Self.turned($0.baseAddress!, count, width, height, turn) })
