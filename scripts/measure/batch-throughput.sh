@@ -8,7 +8,8 @@
 #   scripts/measure/batch-throughput.sh
 #   COUNT=20 MODEL=baseline scripts/measure/batch-throughput.sh
 #
-# Environment: SID (a prebuilt sid binary; default: swift build -c release), COUNT (20), MODEL (sid-sony).
+# Environment: SID (a prebuilt sid binary; default: swift build -c release), COUNT (20), MODEL (sid-sony),
+# BATCH_FIRST=1 to time the batch before the single runs (on a shared machine, run both orders).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,16 +31,20 @@ for i in $(seq 1 "$count"); do
 done
 
 now() { date +%s.%N; }
-start=$(now)
-for raw in "$work"/raws/*.dng; do
-  "$sid" enhance "$raw" --ratio 100 --model "$model" "${weights[@]}" -o "$work/single/$(basename "$raw" .dng).png" \
-    >/dev/null 2>&1
-done
-single=$(echo "$(now) - $start" | bc)
-
-start=$(now)
-"$sid" enhance "$work/raws" --ratio 100 --model "$model" "${weights[@]}" --output-dir "$work/batch" >/dev/null 2>&1
-batch=$(echo "$(now) - $start" | bc)
+run_single() {
+  local start; start=$(now)
+  for raw in "$work"/raws/*.dng; do
+    "$sid" enhance "$raw" --ratio 100 --model "$model" "${weights[@]}" -o "$work/single/$(basename "$raw" .dng).png" \
+      >/dev/null 2>&1
+  done
+  single=$(echo "$(now) - $start" | bc)
+}
+run_batch() {
+  local start; start=$(now)
+  "$sid" enhance "$work/raws" --ratio 100 --model "$model" "${weights[@]}" --output-dir "$work/batch" >/dev/null 2>&1
+  batch=$(echo "$(now) - $start" | bc)
+}
+if [ "${BATCH_FIRST:-0}" = 1 ]; then run_batch; run_single; else run_single; run_batch; fi
 
 for png in "$work"/single/*.png; do
   cmp -s "$png" "$work/batch/$(basename "$png")" || { echo "batch and single PNGs differ: $(basename "$png")" >&2; exit 1; }
