@@ -81,7 +81,7 @@ let package = Package(
         // `sid decode-helper` does: the isolation tests' helper command. Test-only, never part of `sid`.
         .executableTarget(name: "sid-faulty-decoder", dependencies: ["SIDDecoderIsolation"],
                           path: "Tests/sid-faulty-decoder"),
-        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDTestSupport"]),
+        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDDecoderIsolationTests",
                     dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
         .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDTestSupport"]),

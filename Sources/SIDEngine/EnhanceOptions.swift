@@ -10,11 +10,18 @@ public struct EnhanceOptions: Sendable, Equatable {
     public var model: String?
     /// Set it to stop the forward pass at its next unit of rows (the enhancement then throws).
     public var cancellation: CancellationFlag?
+    /// Upright (the raw's orientation applied) or sensor geometry.
+    public var geometry: OutputGeometry
+    /// Camera metadata in the PNG, or only sid's text chunks.
+    public var metadata: MetadataPolicy
 
-    public init(ratio: ExposureRatio, bits: Int = 8, model: String? = nil) {
+    public init(ratio: ExposureRatio, bits: Int = 8, model: String? = nil, geometry: OutputGeometry = .upright,
+                metadata: MetadataPolicy = .keep) {
         self.ratio = ratio
         self.bits = bits
         self.model = model
+        self.geometry = geometry
+        self.metadata = metadata
     }
 
     /// Checks the parts a caller may get wrong, with the sentence to show them.

@@ -136,22 +136,26 @@ struct QueryParameters: Equatable {
     }
 }
 
-/// The parameters of POST /v1/enhance (ratio, bits, model), from the query and from form fields.
+/// The parameters of POST /v1/enhance (ratio, bits, model, orientation, metadata), from the query and from form fields.
 struct EnhanceParameters: Equatable {
-    static let names: Set<String> = ["ratio", "bits", "model"]
+    static let names: Set<String> = ["ratio", "bits", "model", "orientation", "metadata"]
 
     private(set) var ratio: ExposureRatio = .auto
     private(set) var bits = 8
     private(set) var model: String?
+    private(set) var geometry: OutputGeometry = .upright
+    private(set) var metadata: MetadataPolicy = .keep
     private var given: Set<String> = []
 
     /// The options for the engine; an omitted ratio means `auto`.
-    var options: EnhanceOptions { EnhanceOptions(ratio: ratio, bits: bits, model: model) }
+    var options: EnhanceOptions {
+        EnhanceOptions(ratio: ratio, bits: bits, model: model, geometry: geometry, metadata: metadata)
+    }
 
     /// Takes one parameter; `models` are the names a request may ask for.
     mutating func set(_ name: String, to value: String, models: [String]) throws {
         guard Self.names.contains(name) else {
-            throw ServiceError.badRequest("unknown parameter \"\(name.prefix(40))\": the parameters are ratio, bits and model")
+            throw ServiceError.badRequest("unknown parameter \"\(name.prefix(40))\": the parameters are ratio, bits, model, orientation and metadata")
         }
         guard given.insert(name).inserted else {
             throw ServiceError.badRequest("the parameter \(name) is given more than once")
@@ -168,6 +172,16 @@ struct EnhanceParameters: Equatable {
                 throw ServiceError.badRequest("bits must be 8 or 16, not \"\(value.prefix(40))\"")
             }
             bits = number
+        case "orientation":
+            guard let choice = OutputGeometry(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw ServiceError.badRequest("orientation must be \(OutputGeometry.choices), not \"\(value.prefix(40))\"")
+            }
+            geometry = choice
+        case "metadata":
+            guard let choice = MetadataPolicy(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw ServiceError.badRequest("metadata must be \(MetadataPolicy.choices), not \"\(value.prefix(40))\"")
+            }
+            metadata = choice
         default:
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             guard models.contains(trimmed) else {
