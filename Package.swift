@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.embedInCode("OpenAPI/openapi.json")]),
         .executableTarget(name: "sid", dependencies: [
-            "SIDEngine", "SIDService", "SIDModel", "SIDCheckpoint", "SIDRaw", "SIDDecoderIsolation", "SIDSamples",
+            "SIDEngine", "SIDImage", "SIDService", "SIDModel", "SIDCheckpoint", "SIDRaw", "SIDDecoderIsolation", "SIDSamples",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,7 +87,7 @@ let package = Package(
         // `sid decode-helper` does: the isolation tests' helper command. Test-only, never part of `sid`.
         .executableTarget(name: "sid-faulty-decoder", dependencies: ["SIDDecoderIsolation"],
                           path: "Tests/sid-faulty-decoder"),
-        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDTestSupport"]),
+        .testTarget(name: "SIDRawTests", dependencies: ["SIDRaw", "SIDSamples", "SIDTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SIDDecoderIsolationTests",
                     dependencies: ["SIDDecoderIsolation", "SIDRaw", "SIDSamples", "SIDTestSupport", "sid-faulty-decoder"]),
         .testTarget(name: "SIDSamplesTests", dependencies: ["SIDSamples", "SIDRaw", "SIDTestSupport"]),

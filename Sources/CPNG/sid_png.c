@@ -121,11 +121,13 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
                                   int compression_level, int filter_mask, int threads,
                                   sid_png_parallel_for parallel_for, const char *const *text_keys,
                                   const char *const *text_values, int text_count,
+                                  const unsigned char *exif, uint32_t exif_size,
                                   unsigned char **out_data, size_t *out_size,
                                   char message[SID_PNG_MESSAGE_CAPACITY]) {
     if (out_data == NULL || out_size == NULL || samples == NULL || width == 0 || height == 0 ||
         (bit_depth != 8 && bit_depth != 16) || compression_level < 0 || compression_level > 9 ||
-        text_count < 0 || (text_count > 0 && (text_keys == NULL || text_values == NULL))) {
+        text_count < 0 || (text_count > 0 && (text_keys == NULL || text_values == NULL)) ||
+        (exif_size > 0 && exif == NULL)) {
         sid_png_set_message(message, "invalid arguments to sid_png_encode_rgb");
         return SID_PNG_INVALID_ARGUMENT;
     }
@@ -188,6 +190,8 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
         texts[index].text_length = strlen(text_values[index]);
     }
     if (text_count > 0) png_set_text(png, info, texts, text_count);
+    // libpng copies the block; it writes eXIf before the image data, where PNG 3 readers look for it.
+    if (exif_size > 0) png_set_eXIf_1(png, info, exif_size, (png_bytep)exif);
 
     png_write_info(png, info);
     sid_png_write_image_data(png, stripes, stripe_count, compression_level);

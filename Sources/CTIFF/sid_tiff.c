@@ -117,11 +117,13 @@ static int sid_tiff_known_text_tag(uint32_t tag) {
 }
 
 sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
-                                    int compression, int deflate_level, const sid_tiff_text *texts, int text_count,
+                                    int compression, int deflate_level, int orientation,
+                                    const sid_tiff_text *texts, int text_count,
                                     unsigned char **out_data, size_t *out_size,
                                     char message[SID_TIFF_MESSAGE_CAPACITY]) {
     int valid = out_data != NULL && out_size != NULL && samples != NULL && width > 0 && height > 0 &&
                 (bit_depth == 8 || bit_depth == 16) && deflate_level >= 1 && deflate_level <= 9 &&
+                orientation >= 1 && orientation <= 8 &&
                 (compression == SID_TIFF_COMPRESSION_NONE || compression == SID_TIFF_COMPRESSION_LZW ||
                  compression == SID_TIFF_COMPRESSION_DEFLATE) &&
                 text_count >= 0 && (text_count == 0 || texts != NULL);
@@ -165,7 +167,7 @@ sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_
              TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT) &&
              TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB) &&
              TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
-             TIFFSetField(tif, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT) &&
+             TIFFSetField(tif, TIFFTAG_ORIENTATION, orientation) &&
              TIFFSetField(tif, TIFFTAG_COMPRESSION, compression) &&
              TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
     if (ok && compression != SID_TIFF_COMPRESSION_NONE) {

@@ -65,6 +65,8 @@ public enum DecoderHelper {
                 return .raw(try RawDecoder(maxPixels: request.maxPixels).decode(bytes))
             case let .baseline(ratio):
                 return .rendered(try BaselineRenderer(maxPixels: request.maxPixels).render(bytes, ratio: ratio))
+            case .metadata:
+                return .metadata(try RawDecoder(maxPixels: request.maxPixels).metadata(bytes))
             }
         } catch let error as RawDecodingError {
             // Under RLIMIT_AS, LibRaw's allocation failures are the limit showing.

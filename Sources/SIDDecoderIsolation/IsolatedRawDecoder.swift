@@ -25,7 +25,16 @@ public struct IsolatedRawDecoder: Sendable {
     public func decode(_ bytes: UnsafeRawBufferPointer) throws -> RawImage {
         switch try run(.decode, bytes) {
         case let .raw(image): return image
-        case .rendered: throw RawDecodingError.decoderMalfunction(reason: "it answered a decode with a rendered image")
+        case .rendered, .metadata: throw RawDecodingError.decoderMalfunction(reason: "it answered a decode with something else")
+        case let .failure(error): throw error
+        }
+    }
+
+    /// What the file says and the levels the pipeline uses, as `RawDecoder.metadata`; throws `RawDecodingError`.
+    public func metadata(_ bytes: UnsafeRawBufferPointer) throws -> RawMetadata {
+        switch try run(.metadata, bytes) {
+        case let .metadata(metadata): return metadata
+        case .raw, .rendered: throw RawDecodingError.decoderMalfunction(reason: "it answered a metadata request with pixels")
         case let .failure(error): throw error
         }
     }
@@ -43,7 +52,7 @@ public struct IsolatedRawDecoder: Sendable {
                 throw RawDecodingError.decoderMalfunction(reason: "it rendered with ratio \(rendering.ratio), not \(value)")
             }
             return rendering
-        case .raw: throw RawDecodingError.decoderMalfunction(reason: "it answered a rendering with a mosaic")
+        case .raw, .metadata: throw RawDecodingError.decoderMalfunction(reason: "it answered a rendering with something else")
         case let .failure(error): throw error
         }
     }

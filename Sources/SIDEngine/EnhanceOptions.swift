@@ -15,12 +15,18 @@ public struct EnhanceOptions: Sendable, Equatable {
     public var quality: Int
     /// Set it to stop the forward pass at its next unit of rows (the enhancement then throws).
     public var cancellation: CancellationFlag?
+    /// Upright (the raw's orientation applied) or sensor geometry.
+    public var geometry: OutputGeometry
+    /// Camera metadata in the PNG, or only sid's text chunks.
+    public var metadata: MetadataPolicy
 
-    public init(ratio: ExposureRatio, bits: Int = 8, model: String? = nil, format: ImageFormat = .png,
-                quality: Int = JPEGEncoder.defaultQuality) {
+    public init(ratio: ExposureRatio, bits: Int = 8, model: String? = nil, geometry: OutputGeometry = .upright,
+                metadata: MetadataPolicy = .keep, format: ImageFormat = .png, quality: Int = JPEGEncoder.defaultQuality) {
         self.ratio = ratio
         self.bits = bits
         self.model = model
+        self.geometry = geometry
+        self.metadata = metadata
         self.format = format
         self.quality = quality
     }

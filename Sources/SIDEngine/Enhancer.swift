@@ -5,7 +5,7 @@ import SIDModel
 import SIDNetwork
 import SIDRaw
 
-/// Raw bytes in, PNG out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode; or, for the
+/// Raw bytes in, an image file (PNG, JPEG or TIFF) out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode; or, for the
 /// baseline model, one LibRaw rendering, then encode. Either way LibRaw runs once per request (`RawBackend`).
 ///
 /// One per worker. It keeps a network runner per model and the output image buffers, so after the
@@ -37,15 +37,21 @@ public final class Enhancer {
     /// Bytes held by the networks' buffers.
     public var allocatedBytes: Int { runners.values.reduce(0) { $0 + $1.allocatedBytes } }
 
+    /// Decode, render, encode in a row, the output written into this enhancer's reused buffers.
     public func enhance(_ bytes: UnsafeRawBufferPointer, options: EnhanceOptions,
                         layerTimings: LayerTimings? = nil) throws -> EnhanceResult {
+        let decoded = try decode(bytes, options: options)
+        return try finish(decoded, layerTimings: layerTimings)
+    }
+
+    /// Stage 1: LibRaw (in-process or isolated), the model and ratio chosen; for the baseline, the whole rendering.
+    /// It touches only the backend and the registry, neither of which changes, so it may run on another thread
+    /// while `render` runs (a batch decodes the next file during the current forward pass).
+    public func decode(_ bytes: UnsafeRawBufferPointer, options: EnhanceOptions) throws -> DecodedRaw {
         try options.validate()
         var timings = StageTimings()
         var warnings: [String] = []
-        let model: String, ratio: Float
-        let width: Int, height: Int
         if Self.usesBaseline(options.model, registry) {
-            model = SIDModel.baselineName
             if options.model == nil {
                 warnings.append("no SID weights are loaded: this image comes from the baseline pipeline")
             }
@@ -57,10 +63,94 @@ public final class Enhancer {
             let rendered = min(rendering.renderSeconds, total)
             timings.forward += rendered
             timings.decode += total - rendered
-            ratio = rendering.ratio
+            return DecodedRaw(content: .baseline(rendering), options: options, timings: timings, warnings: warnings)
+        }
+        let raw: RawImage = try measure(&timings.decode) { try engineErrors { try backend.decode(bytes) } }
+        let model = try registry.choose(options.model, for: raw)
+        let ratio = options.ratio.value(for: raw)
+        return DecodedRaw(content: .network(model: model, raw: raw, ratio: ratio), options: options,
+                          timings: timings, warnings: warnings)
+    }
+
+    /// Stage 2: packing and the forward pass (or the baseline's samples), turned as the options say, into an image
+    /// that owns its samples. Not reentrant: it uses this enhancer's runners.
+    public func render(_ decoded: DecodedRaw, layerTimings: LayerTimings? = nil) throws -> RenderedImage {
+        var timings = decoded.timings
+        let (model, ratio, width, height) = try forward(decoded, timings: &timings, layerTimings: layerTimings)
+        let orientation = Orientation(flip: decoded.metadata.flip)
+        let turn = decoded.options.geometry == .upright ? orientation : Orientation(flip: 0)
+        let out = turn.size(width: width, height: height)
+        let count = width * height * 3
+        // The turn (or copy) is output writing, counted with encoding.
+        let samples: RenderedImage.Samples = measure(&timings.encode) {
+            if decoded.options.bits == 16 {
+                return .rgb16(rgb16.withUnsafeBufferPointer { Self.turned($0.baseAddress!, count, width, height, turn) })
+            }
+            return .rgb8(rgb8.withUnsafeBufferPointer { Self.turned($0.baseAddress!, count, width, height, turn) })
+        }
+        return RenderedImage(
+            samples: samples, width: out.width, height: out.height, model: model, ratio: ratio,
+            metadata: decoded.metadata, remainingOrientation: turn.isIdentity ? orientation : Orientation(flip: 0),
+            options: decoded.options, timings: timings, warnings: decoded.warnings)
+    }
+
+    /// Stage 3: the PNG, with sid's text chunks and, unless stripped, the camera's eXIf. It uses only the encoder
+    /// settings, so it may run on another thread while `render` runs.
+    public func encode(_ image: RenderedImage) throws -> EnhanceResult {
+        var timings = image.timings
+        let encoded: [UInt8] = try measure(&timings.encode) {
+            let orientation = image.remainingOrientation
+            switch image.samples {
+            case let .rgb8(samples):
+                return try samples.withUnsafeBufferPointer {
+                    try encode(rgb8: $0, rgb16: nil, width: image.width, height: image.height, options: image.options,
+                               model: image.model, ratio: image.ratio, metadata: image.metadata, orientation: orientation)
+                }
+            case let .rgb16(samples):
+                return try samples.withUnsafeBufferPointer {
+                    try encode(rgb8: nil, rgb16: $0, width: image.width, height: image.height, options: image.options,
+                               model: image.model, ratio: image.ratio, metadata: image.metadata, orientation: orientation)
+                }
+            }
+        }
+        return result(image: encoded, width: image.width, height: image.height, options: image.options, ratio: image.ratio,
+                      model: image.model, timings: timings, warnings: image.warnings)
+    }
+
+    /// Stages 2 and 3 without copying the output when it needs no turn: the PNG is encoded from the reused buffer.
+    private func finish(_ decoded: DecodedRaw, layerTimings: LayerTimings?) throws -> EnhanceResult {
+        let orientation = Orientation(flip: decoded.metadata.flip)
+        if decoded.options.geometry == .upright && !orientation.isIdentity {
+            return try encode(render(decoded, layerTimings: layerTimings))
+        }
+        var timings = decoded.timings
+        let (model, ratio, width, height) = try forward(decoded, timings: &timings, layerTimings: layerTimings)
+        let encoded: [UInt8] = try measure(&timings.encode) {
+            let count = width * height * 3
+            if decoded.options.bits == 16 {
+                return try rgb16.withUnsafeBufferPointer {
+                    try encode(rgb8: nil, rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height,
+                               options: decoded.options, model: model, ratio: ratio, metadata: decoded.metadata,
+                               orientation: orientation)
+                }
+            }
+            return try rgb8.withUnsafeBufferPointer {
+                try encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), rgb16: nil, width: width, height: height,
+                           options: decoded.options, model: model, ratio: ratio, metadata: decoded.metadata,
+                           orientation: orientation)
+            }
+        }
+        return result(image: encoded, width: width, height: height, options: decoded.options, ratio: ratio, model: model,
+                      timings: timings, warnings: decoded.warnings)
+    }
+
+    /// Fills the reused buffer of the requested depth with the image in sensor geometry.
+    private func forward(_ decoded: DecodedRaw, timings: inout StageTimings, layerTimings: LayerTimings?) throws
+        -> (model: String, ratio: Float, width: Int, height: Int) {
+        let options = decoded.options
+        switch decoded.content {
+        case let .baseline(rendering):
             let image = rendering.image
-            width = image.width
-            height = image.height
             try fill(count: image.pixels.count, bits: options.bits) { rgb8, rgb16 in
                 image.pixels.withUnsafeBufferPointer { source in
                     if let rgb16 {
@@ -70,10 +160,8 @@ public final class Enhancer {
                     }
                 }
             }
-        } else {
-            let raw: RawImage = try measure(&timings.decode) { try engineErrors { try backend.decode(bytes) } }
-            model = try registry.choose(options.model, for: raw)
-            ratio = options.ratio.value(for: raw)
+            return (SIDModel.baselineName, rendering.ratio, image.width, image.height)
+        case let .network(model, raw, ratio):
             guard let network = registry.networks[model] else { throw EngineError.modelUnavailable("model '\(model)' is not loaded") }
             let packed: PackedImage = measure(&timings.pack) {
                 switch raw.mosaic {
@@ -88,8 +176,8 @@ public final class Enhancer {
             let runner = runner(for: model, network)
             runner.cancellation = options.cancellation
             let scale = network.architecture.scale
-            width = scale * packed.width
-            height = scale * packed.height
+            let width = scale * packed.width
+            let height = scale * packed.height
             try measure(&timings.forward) {
                 try fill(count: width * height * 3, bits: options.bits) { rgb8, rgb16 in
                     try packed.values.withUnsafeBufferPointer { input in
@@ -99,47 +187,103 @@ public final class Enhancer {
                     }
                 }
             }
+            return (model, ratio, width, height)
         }
-        if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
+    }
 
-        let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", Self.format(ratio))]
-        let image: [UInt8] = try measure(&timings.encode) {
-            try encode(options: options, width: width, height: height, text: text)
+    /// The first `count` samples of a buffer, turned, in a new array.
+    private static func turned<Sample>(_ source: UnsafePointer<Sample>, _ count: Int, _ width: Int, _ height: Int,
+                                       _ orientation: Orientation) -> [Sample] {
+        [Sample](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if orientation.isIdentity {
+                buffer.baseAddress!.initialize(from: source, count: count)
+            } else {
+                orientation.apply(source, width: width, height: height, into: buffer.baseAddress!)
+            }
+            initialized = count
         }
+    }
+
+    /// sid's text chunks, and the camera's EXIF block unless the options strip it. `orientation` is what a viewer
+    /// still has to do: identity for an upright image.
+    static func pngMetadata(model: String, ratio: Float, metadata: RawMetadata, options: EnhanceOptions,
+                            orientation: Orientation) -> (text: [(String, String)], exif: [UInt8]) {
+        let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", format(ratio))]
+        guard options.metadata == .keep else { return (text, []) }
+        var exif = CameraExif()
+        exif.make = metadata.make
+        exif.model = metadata.model
+        exif.orientation = orientation.exifOrientation
+        exif.software = "sid (model \(model), ratio \(format(ratio)))"
+        exif.exposureTime = metadata.exposureTime
+        exif.fNumber = metadata.aperture
+        exif.iso = metadata.iso
+        exif.captureTime = metadata.timestamp
+        exif.focalLength = metadata.focalLength
+        exif.lens = metadata.lens
+        return (text, exif.bytes)
+    }
+
+    /// The image in the format the options ask for, with sid's names and, unless stripped, the camera's: PNG text
+    /// chunks and eXIf, the same EXIF block in JPEG's APP1, TIFF's own Make/Model/Software/ImageDescription tags.
+    /// `orientation` is what a viewer still has to do (identity for an upright image).
+    private func encode(rgb8: UnsafeBufferPointer<UInt8>?, rgb16: UnsafeBufferPointer<UInt16>?, width: Int, height: Int,
+                        options: EnhanceOptions, model: String, ratio: Float, metadata: RawMetadata,
+                        orientation: Orientation) throws -> [UInt8] {
+        let (text, exif) = Self.pngMetadata(model: model, ratio: ratio, metadata: metadata, options: options,
+                                            orientation: orientation)
+        switch options.format {
+        case .png:
+            if let rgb16 { return try encoder.encode(rgb16: rgb16, width: width, height: height, text: text, exif: exif) }
+            return try encoder.encode(rgb8: rgb8!, width: width, height: height, text: text, exif: exif)
+        case .jpeg:
+            guard let rgb8 else { throw EngineError.badParameter("JPEG holds 8 bits per sample, not 16") }
+            return try JPEGEncoder(quality: options.quality).encode(rgb8: rgb8, width: width, height: height, exif: exif)
+        case .tiff:
+            let tags = Self.tiffTags(model: model, ratio: ratio, metadata: metadata, options: options)
+            let tiff = TIFFEncoder()
+            if let rgb16 {
+                return try tiff.encode(rgb16: rgb16, width: width, height: height, text: tags,
+                                       orientation: orientation.exifOrientation)
+            }
+            return try tiff.encode(rgb8: rgb8!, width: width, height: height, text: tags,
+                                   orientation: orientation.exifOrientation)
+        }
+    }
+
+    /// TIFF's tags for what PNG says in text chunks and EXIF: sid in Software and ImageDescription, the camera in
+    /// Make and Model unless the options strip it.
+    static func tiffTags(model: String, ratio: Float, metadata: RawMetadata, options: EnhanceOptions)
+        -> [(TIFFEncoder.TextTag, String)] {
+        var tags: [(TIFFEncoder.TextTag, String)] = [(.software, "sid (model \(model), ratio \(format(ratio)))"),
+                                                     (.imageDescription, "sid:model=\(model) sid:ratio=\(format(ratio))")]
+        guard options.metadata == .keep else { return tags }
+        // TIFF ASCII is 7-bit; anything else the camera wrote becomes '?', as in the EXIF block.
+        func ascii(_ text: String) -> String {
+            String(text.unicodeScalars.map { (0x20...0x7E).contains($0.value) ? Character($0) : "?" })
+        }
+        if !metadata.make.isEmpty { tags.append((.make, ascii(metadata.make))) }
+        if !metadata.model.isEmpty { tags.append((.model, ascii(metadata.model))) }
+        return tags
+    }
+
+    private func result(image: [UInt8], width: Int, height: Int, options: EnhanceOptions, ratio: Float, model: String,
+                        timings: StageTimings, warnings: [String]) -> EnhanceResult {
+        var warnings = warnings
+        if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
         let estimated: Bool
         if case .auto = options.ratio { estimated = true } else { estimated = false }
         return EnhanceResult(image: image, format: options.format, width: width, height: height, bits: options.bits, ratio: ratio,
                              ratioWasEstimated: estimated, model: model, timings: timings, warnings: warnings)
     }
 
-    /// The image in the output buffer, in the format asked for. PNG carries sid's text chunks, TIFF the same
-    /// names as ASCII tags; JPEG has no text chunks and gets none.
-    private func encode(options: EnhanceOptions, width: Int, height: Int, text: [(String, String)]) throws -> [UInt8] {
-        let count = width * height * 3
-        let description = text.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-        let tags: [(TIFFEncoder.TextTag, String)] = [(.software, "sid"), (.imageDescription, description)]
-        if options.bits == 16 {
-            return try rgb16.withUnsafeBufferPointer {
-                let samples = UnsafeBufferPointer(rebasing: $0[0..<count])
-                switch options.format {
-                case .png: return try encoder.encode(rgb16: samples, width: width, height: height, text: text)
-                case .tiff: return try TIFFEncoder().encode(rgb16: samples, width: width, height: height, text: tags)
-                case .jpeg: throw EngineError.badParameter("JPEG holds 8 bits per sample, not 16")
-                }
-            }
-        }
-        return try rgb8.withUnsafeBufferPointer {
-            let samples = UnsafeBufferPointer(rebasing: $0[0..<count])
-            switch options.format {
-            case .png: return try encoder.encode(rgb8: samples, width: width, height: height, text: text)
-            case .tiff: return try TIFFEncoder().encode(rgb8: samples, width: width, height: height, text: tags)
-            case .jpeg: return try JPEGEncoder(quality: options.quality).encode(rgb8: samples, width: width, height: height)
-            }
-        }
-    }
-
     public func enhance(_ bytes: Data, options: EnhanceOptions) throws -> EnhanceResult {
         try bytes.withUnsafeBytes { try enhance($0, options: options) }
+    }
+
+    /// Stage 1 from `Data`.
+    public func decode(_ bytes: Data, options: EnhanceOptions) throws -> DecodedRaw {
+        try bytes.withUnsafeBytes { try decode($0, options: options) }
     }
 
     /// Runs every loaded network once on a small input, so its kernels and scratch exist before the first request.
@@ -197,6 +341,10 @@ public final class Enhancer {
     }
 
     private func measure<T>(_ seconds: inout Double, _ work: () throws -> T) rethrows -> T {
+        try Self.measure(&seconds, work)
+    }
+
+    private static func measure<T>(_ seconds: inout Double, _ work: () throws -> T) rethrows -> T {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         return try work()

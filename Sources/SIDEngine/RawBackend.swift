@@ -10,6 +10,8 @@ public protocol RawBackend {
     func decode(_ bytes: UnsafeRawBufferPointer) throws -> RawImage
     /// The baseline pipeline's image, with the ratio it applied (`auto` estimated from the same decode).
     func renderBaseline(_ bytes: UnsafeRawBufferPointer, ratio: ExposureRatio) throws -> BaselineRendering
+    /// What the file says and the levels the pipeline uses (pixels unpacked, not returned), for `sid info`.
+    func metadata(_ bytes: UnsafeRawBufferPointer) throws -> RawMetadata
 }
 
 /// LibRaw in this process: no spawn, no protection from a file that crashes it.
@@ -27,6 +29,10 @@ public struct InProcessRawBackend: RawBackend {
     public func renderBaseline(_ bytes: UnsafeRawBufferPointer, ratio: ExposureRatio) throws -> BaselineRendering {
         try BaselineRenderer(maxPixels: maxPixels).render(bytes, ratio: ratio)
     }
+
+    public func metadata(_ bytes: UnsafeRawBufferPointer) throws -> RawMetadata {
+        try RawDecoder(maxPixels: maxPixels).metadata(bytes)
+    }
 }
 
 /// LibRaw in a helper process per call (`IsolatedRawDecoder`): a crash, hang or runaway allocation costs the call.
@@ -43,5 +49,9 @@ public struct IsolatedRawBackend: RawBackend {
 
     public func renderBaseline(_ bytes: UnsafeRawBufferPointer, ratio: ExposureRatio) throws -> BaselineRendering {
         try decoder.render(bytes, ratio: ratio)
+    }
+
+    public func metadata(_ bytes: UnsafeRawBufferPointer) throws -> RawMetadata {
+        try decoder.metadata(bytes)
     }
 }

@@ -6,6 +6,7 @@ public enum ImageEncodingError: Error, Equatable, CustomStringConvertible {
     case invalidCompressionLevel(Int)
     case exifTooLarge(byteCount: Int)
     case textNotASCII(tag: Int)
+    case invalidOrientation(Int)
     case outOfMemory(String)
     /// libjpeg's or libtiff's own words.
     case library(format: ImageFormat, message: String)
@@ -24,6 +25,8 @@ public enum ImageEncodingError: Error, Equatable, CustomStringConvertible {
             return "the EXIF block has \(byteCount) bytes, more than the 65527 a JPEG APP1 segment holds"
         case let .textNotASCII(tag):
             return "the text of TIFF tag \(tag) is not printable ASCII"
+        case let .invalidOrientation(value):
+            return "a TIFF Orientation is 1 to 8, got \(value)"
         case let .outOfMemory(detail):
             return "ran out of memory while encoding the image: \(detail)"
         case let .library(format, message):

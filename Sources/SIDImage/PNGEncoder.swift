@@ -1,7 +1,8 @@
 import CPNG
 import Dispatch
 
-/// Encodes interleaved RGB images as PNG (8 or 16 bits per sample) with an sRGB chunk and tEXt metadata.
+/// Encodes interleaved RGB images as PNG (8 or 16 bits per sample) with an sRGB chunk, tEXt metadata and, when
+/// given, the camera's EXIF block as an eXIf chunk (`CameraExif`).
 public struct PNGEncoder: Sendable {
     /// zlib level 0-9.
     public var compressionLevel: Int
@@ -28,18 +29,18 @@ public struct PNGEncoder: Sendable {
 
     /// Encodes 8-bit RGB samples (row-major, 3 per pixel) as a PNG file.
     public func encode(rgb8 samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
-                       text: [(String, String)] = []) throws -> [UInt8] {
+                       text: [(String, String)] = [], exif: [UInt8] = []) throws -> [UInt8] {
         try validate(sampleCount: samples.count, width: width, height: height)
         return try encode(samples: UnsafeRawPointer(samples.baseAddress), width: width, height: height,
-                          bitDepth: 8, text: text)
+                          bitDepth: 8, text: text, exif: exif)
     }
 
     /// Encodes 16-bit RGB samples in host byte order (row-major, 3 per pixel) as a PNG file.
     public func encode(rgb16 samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
-                       text: [(String, String)] = []) throws -> [UInt8] {
+                       text: [(String, String)] = [], exif: [UInt8] = []) throws -> [UInt8] {
         try validate(sampleCount: samples.count, width: width, height: height)
         return try encode(samples: UnsafeRawPointer(samples.baseAddress), width: width, height: height,
-                          bitDepth: 16, text: text)
+                          bitDepth: 16, text: text, exif: exif)
     }
 
     private func validate(sampleCount: Int, width: Int, height: Int) throws {
@@ -56,7 +57,7 @@ public struct PNGEncoder: Sendable {
     }
 
     private func encode(samples: UnsafeRawPointer?, width: Int, height: Int, bitDepth: Int32,
-                        text: [(String, String)]) throws -> [UInt8] {
+                        text: [(String, String)], exif: [UInt8]) throws -> [UInt8] {
         guard let samples else { throw PNGError.sampleCountMismatch(expected: width * height * 3, actual: 0) }
         let keys = try text.map { try Self.keywordBytes($0.0) }
         let values = try text.map { try Self.latin1Bytes($0.1, keyword: $0.0) }
@@ -71,11 +72,15 @@ public struct PNGEncoder: Sendable {
         var outData: UnsafeMutablePointer<UInt8>?
         var outSize = 0
         var message = [CChar](repeating: 0, count: Int(SID_PNG_MESSAGE_CAPACITY))
+        guard exif.count <= Int(UInt16.max) else { throw PNGError.invalidExif(byteCount: exif.count) }
         let status = keyArgument.withUnsafeMutableBufferPointer { keyBuffer in
             valueArgument.withUnsafeMutableBufferPointer { valueBuffer in
-                sid_png_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, Int32(compressionLevel),
-                                   filter.mask, Int32(threads), runOnDispatch, keyBuffer.baseAddress, valueBuffer.baseAddress,
-                                   Int32(text.count), &outData, &outSize, &message)
+                exif.withUnsafeBufferPointer { exifBuffer in
+                    sid_png_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, Int32(compressionLevel),
+                                       filter.mask, Int32(threads), runOnDispatch, keyBuffer.baseAddress,
+                                       valueBuffer.baseAddress, Int32(text.count), exifBuffer.baseAddress,
+                                       UInt32(exif.count), &outData, &outSize, &message)
+                }
             }
         }
         guard status == SID_PNG_OK, let outData else {

@@ -7,6 +7,8 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
     case invalidCompressionLevel(Int)
     case invalidTextKeyword(String)
     case textNotLatin1(keyword: String)
+    /// An EXIF block too large for the eXIf chunk sid writes (its offsets are kept within 64 KiB).
+    case invalidExif(byteCount: Int)
     case notPNG
     case truncated
     case tooLarge(String)
@@ -25,6 +27,8 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
             return "the PNG text keyword \"\(keyword)\" is not 1-79 printable ASCII characters without leading, trailing or double spaces"
         case let .textNotLatin1(keyword):
             return "the PNG text for \"\(keyword)\" cannot be written as Latin-1 (tEXt chunks hold Latin-1 text without NUL)"
+        case let .invalidExif(byteCount):
+            return "the EXIF block has \(byteCount) bytes, more than the 65535 an eXIf chunk of sid's holds"
         case .notPNG:
             return "the data is not a PNG file: it does not start with the PNG signature"
         case .truncated:

@@ -2,7 +2,7 @@ import CTIFF
 import Glibc
 
 /// Encodes interleaved RGB images as baseline TIFF (libtiff), 16 bits per sample by default: the format editing
-/// tools take. The image is written upright (Orientation 1) with the camera's names as ASCII tags.
+/// tools take, with an Orientation tag (1 when the samples are upright) and the camera's names as ASCII tags.
 public struct TIFFEncoder: Sendable {
     public enum Compression: Sendable, Equatable {
         case none
@@ -30,21 +30,25 @@ public struct TIFFEncoder: Sendable {
     }
 
     /// Encodes 8-bit RGB samples (row-major, 3 per pixel).
+    /// `orientation` is the TIFF/EXIF Orientation (1: upright as stored).
     public func encode(rgb8 samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
-                       text: [(TextTag, String)] = []) throws -> [UInt8] {
+                       text: [(TextTag, String)] = [], orientation: UInt16 = 1) throws -> [UInt8] {
         try ImageEncodingError.validate(format: .tiff, sampleCount: samples.count, width: width, height: height)
-        return try encode(UnsafeRawPointer(samples.baseAddress!), width: width, height: height, bitDepth: 8, text: text)
+        return try encode(UnsafeRawPointer(samples.baseAddress!), width: width, height: height, bitDepth: 8, text: text,
+                          orientation: orientation)
     }
 
     /// Encodes 16-bit RGB samples in host byte order (row-major, 3 per pixel).
     public func encode(rgb16 samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
-                       text: [(TextTag, String)] = []) throws -> [UInt8] {
+                       text: [(TextTag, String)] = [], orientation: UInt16 = 1) throws -> [UInt8] {
         try ImageEncodingError.validate(format: .tiff, sampleCount: samples.count, width: width, height: height)
-        return try encode(UnsafeRawPointer(samples.baseAddress!), width: width, height: height, bitDepth: 16, text: text)
+        return try encode(UnsafeRawPointer(samples.baseAddress!), width: width, height: height, bitDepth: 16, text: text,
+                          orientation: orientation)
     }
 
     private func encode(_ samples: UnsafeRawPointer, width: Int, height: Int, bitDepth: Int32,
-                        text: [(TextTag, String)]) throws -> [UInt8] {
+                        text: [(TextTag, String)], orientation: UInt16) throws -> [UInt8] {
+        guard (1...8).contains(orientation) else { throw ImageEncodingError.invalidOrientation(Int(orientation)) }
         let scheme: Int32, level: Int32
         switch compression {
         case .none: (scheme, level) = (Int32(SID_TIFF_COMPRESSION_NONE), 1)
@@ -63,7 +67,7 @@ public struct TIFFEncoder: Sendable {
         var outSize = 0
         var message = [CChar](repeating: 0, count: Int(SID_TIFF_MESSAGE_CAPACITY))
         let status = entries.withUnsafeBufferPointer { tags in
-            sid_tiff_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, scheme, level, tags.baseAddress,
+            sid_tiff_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, scheme, level, Int32(orientation), tags.baseAddress,
                                 Int32(tags.count), &outData, &outSize, &message)
         }
         guard status == SID_TIFF_OK, let outData else {

@@ -149,16 +149,18 @@ struct QueryParameters: Equatable {
     }
 }
 
-/// The parameters of POST /v1/enhance (ratio, bits, model, format, quality), from the query and from form fields.
-/// Names it does not know are ignored and kept for the X-SID-Ignored-Parameters header: a proxy that adds its own
-/// token to the query must not break the request.
+/// The parameters of POST /v1/enhance (ratio, bits, model, orientation, metadata, format, quality), from the query
+/// and from form fields. Names it does not know are ignored and kept for the X-SID-Ignored-Parameters header: a
+/// proxy that adds its own token to the query must not break the request.
 struct EnhanceParameters: Equatable {
-    static let names: Set<String> = ["ratio", "bits", "model", "format", "quality"]
+    static let names: Set<String> = ["ratio", "bits", "model", "orientation", "metadata", "format", "quality"]
 
     private(set) var ratio: ExposureRatio = .auto
     /// nil: the format's default (8 for PNG and JPEG, 16 for TIFF).
     private(set) var bits: Int?
     private(set) var model: String?
+    private(set) var geometry: OutputGeometry = .upright
+    private(set) var metadata: MetadataPolicy = .keep
     /// The `format=` value as given; nil lets Accept decide.
     private(set) var format: String?
     private(set) var quality: Int?
@@ -177,8 +179,8 @@ struct EnhanceParameters: Equatable {
         if quality != nil, chosen != .jpeg {
             throw ServiceError.badRequest("quality applies to JPEG output only; this request asks for \(chosen.name)")
         }
-        return EnhanceOptions(ratio: ratio, bits: depth, model: model, format: chosen,
-                              quality: quality ?? JPEGEncoder.defaultQuality)
+        return EnhanceOptions(ratio: ratio, bits: depth, model: model, geometry: geometry, metadata: metadata,
+                              format: chosen, quality: quality ?? JPEGEncoder.defaultQuality)
     }
 
     /// Takes one parameter; `models` are the names a request may ask for.
@@ -215,6 +217,16 @@ struct EnhanceParameters: Equatable {
                 throw ServiceError.badRequest("quality must be a whole number from 1 to 100, not \"\(value.prefix(40))\"")
             }
             quality = number
+        case "orientation":
+            guard let choice = OutputGeometry(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw ServiceError.badRequest("orientation must be \(OutputGeometry.choices), not \"\(value.prefix(40))\"")
+            }
+            geometry = choice
+        case "metadata":
+            guard let choice = MetadataPolicy(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw ServiceError.badRequest("metadata must be \(MetadataPolicy.choices), not \"\(value.prefix(40))\"")
+            }
+            metadata = choice
         default:
             guard models.contains(trimmed) else {
                 throw ServiceError.badRequest("unknown model \"\(trimmed.prefix(40))\": this service has \(models.joined(separator: ", "))")

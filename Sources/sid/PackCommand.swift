@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SIDDecoderIsolation
 import SIDEngine
 import SIDRaw
 
@@ -22,6 +23,8 @@ struct PackCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the .npy file.")
     var output: String
 
+    @OptionGroup var decoding: DecoderOptions
+
     func run() throws {
         let exposure: ExposureRatio
         do {
@@ -30,11 +33,13 @@ struct PackCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        let bytes = try CommandInput.read(raw)
+        let backend = decoding.strategy(largestInputBytes: bytes.count).backend(maxPixels: DecoderOptions.maxPixels)
         let image: RawImage
         do {
-            image = try RawDecoder().decode(try CommandInput.read(raw))
+            image = try bytes.withUnsafeBytes { try backend.decode($0) }
         } catch let error as RawDecodingError {
-            throw ValidationError("\(raw): \(error)")
+            throw DataFailure.exit("\(raw): \(error)")
         }
         let factor = exposure.value(for: image)
         if let warning = ExposureRatio.warning(for: factor) { FileHandle.standardError.write(Data("note: \(warning)\n".utf8)) }

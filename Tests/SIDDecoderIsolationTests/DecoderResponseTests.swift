@@ -201,6 +201,10 @@ final class DecoderResponseTests: XCTestCase {
             ("black above white", mutated { $0.white = 100; $0.black = [512, 512, 512, 512] }),
             ("NaN white", mutated { $0.white = .nan }),
             ("infinite ISO", mutated { $0.iso = .infinity }),
+            ("NaN aperture", mutated { $0.aperture = .nan }),
+            ("negative focal length", mutated { $0.focalLength = -5 }),
+            ("capture time before 1970", mutated { $0.timestamp = -1 }),
+            ("orientation code 9", mutated { $0.flip = 9 }),
             ("mosaic kind 7", mutated { $0.mosaic = [7] }),
             ("Bayer code 4", mutated { $0.mosaic = [1, 4] }),
             ("X-Trans colour 3", mutated { $0.mosaic = [2] + [UInt8](repeating: 3, count: 36) }),
@@ -253,13 +257,18 @@ final class DecoderResponseTests: XCTestCase {
 
 /// The fields of a raw answer's header, laid out as `DecoderResponse` writes them, for making bad ones.
 private struct RawHeaderFields {
-    var width, height, rawWidth, rawHeight: UInt32
+    var width, height, rawWidth, rawHeight, packedWidth, packedHeight: UInt32
     var make: [UInt8]
     var model: [UInt8]
+    var cfa: [UInt8]
     var black: [Float]
     var white: Float
     var exposure: Double
     var iso: Double
+    var aperture: Double
+    var focalLength: Double
+    var timestamp: Int64
+    var lens: [UInt8]
     var flip: Int32 = 0
     var mosaic: [UInt8]
 
@@ -269,26 +278,38 @@ private struct RawHeaderFields {
         height = UInt32(metadata.height)
         rawWidth = UInt32(metadata.rawWidth)
         rawHeight = UInt32(metadata.rawHeight)
+        packedWidth = UInt32(metadata.packedWidth)
+        packedHeight = UInt32(metadata.packedHeight)
         make = Array(metadata.make.utf8)
         model = Array(metadata.model.utf8)
+        cfa = Array(metadata.cfa.utf8)
         black = metadata.blackLevels
         white = metadata.whiteLevel
         exposure = metadata.exposureTime
         iso = metadata.iso
+        aperture = metadata.aperture
+        focalLength = metadata.focalLength
+        timestamp = Int64(metadata.timestamp)
+        lens = Array(metadata.lens.utf8)
         mosaic = [1, UInt8(CFAPattern.allCases.firstIndex(of: image.cfa)!)]
     }
 
     var bytes: [UInt8] {
         var writer = WireWriter()
-        for value in [width, height, rawWidth, rawHeight] { writer.append(value) }
-        writer.append(UInt32(make.count))
-        writer.append(raw: make)
-        writer.append(UInt32(model.count))
-        writer.append(raw: model)
+        for value in [width, height, rawWidth, rawHeight, packedWidth, packedHeight] { writer.append(value) }
+        for text in [make, model, cfa] {
+            writer.append(UInt32(text.count))
+            writer.append(raw: text)
+        }
         writer.append(black)
         writer.append(white)
         writer.append(exposure)
         writer.append(iso)
+        writer.append(aperture)
+        writer.append(focalLength)
+        writer.append(timestamp)
+        writer.append(UInt32(lens.count))
+        writer.append(raw: lens)
         writer.append(flip)
         writer.append(raw: mosaic)
         return writer.bytes

@@ -12,7 +12,7 @@ final class RawMetadataTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
         XCTAssertEqual(Set(object.keys), [
             "make", "model", "width", "height", "raw_width", "raw_height", "cfa", "black_levels", "white_level",
-            "exposure_time", "iso", "flip", "packed_width", "packed_height",
+            "exposure_time", "iso", "flip", "packed_width", "packed_height", "aperture", "focal_length", "timestamp", "lens",
         ])
         XCTAssertEqual(object["raw_width"] as? Int, 4288)
         XCTAssertEqual(try JSONDecoder().decode(RawMetadata.self, from: json), metadata)

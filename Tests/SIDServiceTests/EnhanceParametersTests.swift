@@ -1,4 +1,5 @@
 @testable import SIDService
+import SIDEngine
 import SIDRaw
 import XCTest
 
@@ -11,6 +12,22 @@ final class EnhanceParametersTests: XCTestCase {
         XCTAssertEqual(options.bits, 8)
         XCTAssertNil(options.model)
         XCTAssertEqual(options.format, .png)
+        XCTAssertEqual(options.geometry, .upright)
+        XCTAssertEqual(options.metadata, .keep)
+    }
+
+    func testOrientationAndMetadataReachTheEngineOptions() throws {
+        var parameters = EnhanceParameters()
+        try parameters.set(QueryParameters(target: "/v1/enhance?orientation=sensor&metadata=strip"), models: models)
+        XCTAssertEqual(try parameters.options(accept: nil).geometry, .sensor)
+        XCTAssertEqual(try parameters.options(accept: nil).metadata, .strip)
+        for (name, value) in [("orientation", "sideways"), ("metadata", "none")] {
+            var bad = EnhanceParameters()
+            XCTAssertThrowsError(try bad.set(name, to: value, models: models)) { error in
+                guard case let .badRequest(text)? = error as? ServiceError else { return XCTFail("\(error)") }
+                XCTAssertTrue(text.hasPrefix("\(name) must be"), text)
+            }
+        }
     }
 
     func testAcceptsValidValues() throws {

@@ -77,5 +77,15 @@ final class PipelineExampleTests: XCTestCase {
                                                             "--bits", "16"], timeout: 120)
         XCTAssertEqual(third.status, 0, third.stdout + third.stderr)
         XCTAssertTrue(third.stdout.contains("summary: done=1 failed=0 skipped=5"), third.stdout)
+
+        // Another format is another set of outputs: JPEG through Accept, named .jpg, decodable.
+        let jpegs = directory.appendingPathComponent("jpeg")
+        let fourth = try Subprocess.run("/usr/bin/python3", [script, raws.path, jpegs.path, "--url", server.baseURL,
+                                                             "--format", "jpeg", "--quality", "80"], timeout: 120)
+        XCTAssertEqual(fourth.status, 0, fourth.stdout + fourth.stderr)
+        XCTAssertTrue(fourth.stdout.contains("summary: done=6 failed=0 skipped=0"), fourth.stdout)
+        let jpeg = SampleRaws.data(jpegs.appendingPathComponent("frame1.jpg").path)
+        XCTAssertEqual(Array(jpeg.prefix(3)), [0xFF, 0xD8, 0xFF])
+        XCTAssertEqual(try PillowProbe.probe(jpeg).format, "JPEG")
     }
 }

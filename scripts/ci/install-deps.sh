@@ -7,7 +7,7 @@
 set -euo pipefail
 runtime_packages=(libraw20 libpng16-16 libjpeg62-turbo libtiff6 libssl3 ca-certificates)
 build_packages=(libraw-dev libpng-dev libjpeg62-turbo-dev libtiff-dev libssl-dev zlib1g-dev pkg-config)
-test_packages=(curl openssl python3 python3-pil python3-requests chromium chromium-driver python3-selenium)
+test_packages=(curl openssl python3 python3-pil python3-requests chromium chromium-driver python3-selenium libimage-exiftool-perl)
 # Podman instead of a Docker engine; runc because crun cannot run under this machine's hybrid cgroups;
 # debootstrap makes the local Debian base image, since no image registry is reachable.
 container_packages=(podman runc debootstrap curl python3)

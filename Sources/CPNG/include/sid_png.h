@@ -42,7 +42,8 @@ typedef void (*sid_png_parallel_for)(uint32_t count, int threads, void *context,
                                      void (*item)(void *context, uint32_t index));
 
 /// Encodes interleaved RGB samples (uint8_t for bit_depth 8, host-order uint16_t for 16) as a PNG
-/// with an sRGB chunk (perceptual) and one tEXt chunk per key/value pair (Latin-1, NUL-terminated).
+/// with an sRGB chunk (perceptual), one tEXt chunk per key/value pair (Latin-1, NUL-terminated) and, when
+/// exif_size > 0, an eXIf chunk holding `exif` (a TIFF-structured EXIF block, "II*\0" or "MM\0*" first).
 /// The image data is filtered and deflated in stripes of rows, through `parallel_for` on up to `threads` threads
 /// (NULL: one after the other); the bytes do not depend on the thread count. On success *out_data is a malloc'd
 /// buffer the caller frees with sid_png_free.
@@ -50,6 +51,7 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
                                   int compression_level, int filter_mask, int threads,
                                   sid_png_parallel_for parallel_for, const char *const *text_keys,
                                   const char *const *text_values, int text_count,
+                                  const unsigned char *exif, uint32_t exif_size,
                                   unsigned char **out_data, size_t *out_size,
                                   char message[SID_PNG_MESSAGE_CAPACITY]);
 

@@ -37,11 +37,13 @@ typedef struct sid_tiff_text {
 } sid_tiff_text;
 
 /// Encodes interleaved RGB samples (uint8_t for bit_depth 8, host-order uint16_t for 16) as a baseline
-/// little-endian TIFF: one IFD, chunky RGB, strips, Orientation 1 (the samples are upright), the given ASCII tags.
+/// little-endian TIFF: one IFD, chunky RGB, strips, the given Orientation (1-8; 1: the samples are upright) and
+/// ASCII tags.
 /// LZW and Deflate use the horizontal-differencing predictor; deflate_level (1-9) applies to Deflate.
 /// On success *out_data is a malloc'd buffer the caller frees with sid_tiff_free.
 sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
-                                    int compression, int deflate_level, const sid_tiff_text *texts, int text_count,
+                                    int compression, int deflate_level, int orientation,
+                                    const sid_tiff_text *texts, int text_count,
                                     unsigned char **out_data, size_t *out_size,
                                     char message[SID_TIFF_MESSAGE_CAPACITY]);
 

@@ -12,6 +12,8 @@ public struct DecoderRequest: Equatable, Sendable {
         /// `BaselineRenderer.render`: the raw brightened by `ratio` (`auto` estimated from its own mosaic) and
         /// processed by LibRaw.
         case baseline(ratio: ExposureRatio)
+        /// `RawDecoder.metadata`: what `sid info` prints, levels as unpacked, no pixels.
+        case metadata
     }
 
     public var kind: Kind
@@ -25,7 +27,7 @@ public struct DecoderRequest: Equatable, Sendable {
     public var inputByteCount: Int
 
     /// "SIDRAWQ" and the protocol version.
-    static let magic: [UInt8] = Array("SIDRAWQ2".utf8)
+    static let magic: [UInt8] = Array("SIDRAWQ3".utf8)
     /// Magic, kind, ratio, then four 64-bit numbers.
     public static let headerSize = magic.count + 1 + 4 + 4 * 8
     /// Larger inputs are refused: the service's own upload limit is 4 GiB.
@@ -34,6 +36,7 @@ public struct DecoderRequest: Equatable, Sendable {
     private static let decodeTag: UInt8 = 1
     private static let baselineTag: UInt8 = 2
     private static let baselineAutoTag: UInt8 = 3
+    private static let metadataTag: UInt8 = 4
 
     public var header: [UInt8] {
         var writer = WireWriter()
@@ -47,6 +50,9 @@ public struct DecoderRequest: Equatable, Sendable {
             writer.append(ratio)
         case .baseline(.auto):
             writer.append(Self.baselineAutoTag)
+            writer.append(Float(0))
+        case .metadata:
+            writer.append(Self.metadataTag)
             writer.append(Float(0))
         }
         for value in [maxPixels, memoryLimitBytes, cpuSeconds, inputByteCount] { writer.append(UInt64(value)) }
@@ -66,6 +72,7 @@ public struct DecoderRequest: Equatable, Sendable {
         case Self.decodeTag: kind = .decode
         case Self.baselineTag: kind = .baseline(ratio: .fixed(ratio))
         case Self.baselineAutoTag: kind = .baseline(ratio: .auto)
+        case Self.metadataTag: kind = .metadata
         default: throw DecoderWireError.outOfRange("the request kind is \(tag)")
         }
         maxPixels = try reader.readSize("the pixel limit", limit: Int(Int32.max))

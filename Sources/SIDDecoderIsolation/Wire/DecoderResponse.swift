@@ -7,17 +7,19 @@ import SIDRaw
 enum DecoderResponse {
     case raw(RawImage)
     case rendered(BaselineRendering)
+    /// `RawDecoder.metadata`'s answer: no pixels, and any sensor layout (described, not refused).
+    case metadata(RawMetadata)
     case failure(RawDecodingError)
 
     /// "SIDRAWA" and the protocol version.
-    static let magic: [UInt8] = Array("SIDRAWA2".utf8)
+    static let magic: [UInt8] = Array("SIDRAWA3".utf8)
     /// Magic, tag and header length.
     static let preambleSize = magic.count + 1 + 4
     /// Largest header accepted: a raw's metadata or an error is a few hundred bytes.
     static let maxHeaderBytes = 65536
 
     private enum Tag: UInt8 {
-        case raw = 1, rendered = 2, failure = 3
+        case raw = 1, rendered = 2, failure = 3, metadata = 4
     }
 
     private enum MosaicTag: UInt8 {
@@ -39,6 +41,9 @@ enum DecoderResponse {
             header.append(rendering.renderSeconds)
             header.append(UInt32(rendering.image.width))
             header.append(UInt32(rendering.image.height))
+        case let .metadata(metadata):
+            tag = .metadata
+            Self.writeMetadata(metadata, into: &header)
         case let .failure(error):
             tag = .failure
             Self.write(error, into: &header)
@@ -51,7 +56,7 @@ enum DecoderResponse {
         switch self {
         case let .raw(image): try image.pixels.withUnsafeBytes(sink)
         case let .rendered(rendering): try rendering.image.pixels.withUnsafeBytes(sink)
-        case .failure: break
+        case .failure, .metadata: break
         }
     }
 
@@ -103,6 +108,10 @@ enum DecoderResponse {
             response = .rendered(BaselineRendering(
                 image: RGBImage16(width: width, height: height, pixels: pixels), metadata: fields.metadata,
                 mosaic: fields.mosaic, ratio: ratio, renderSeconds: seconds))
+        case .metadata:
+            let metadata = try readMetadata(&reader)
+            try reader.expectEnd("the metadata")
+            response = .metadata(metadata)
         case .failure:
             let error = try readError(&reader)
             try reader.expectEnd("the error")
@@ -130,16 +139,7 @@ enum DecoderResponse {
     // MARK: - Images
 
     private static func writeRawHeader(metadata: RawMetadata, mosaic: MosaicPattern, into writer: inout WireWriter) {
-        for value in [metadata.width, metadata.height, metadata.rawWidth, metadata.rawHeight] {
-            writer.append(UInt32(clamping: value))
-        }
-        writer.append(metadata.make)
-        writer.append(metadata.model)
-        writer.append(metadata.blackLevels)
-        writer.append(metadata.whiteLevel)
-        writer.append(metadata.exposureTime)
-        writer.append(metadata.iso)
-        writer.append(Int32(clamping: metadata.flip))
+        writeMetadata(metadata, into: &writer)
         switch mosaic {
         case let .bayer(pattern):
             writer.append(MosaicTag.bayer.rawValue)
@@ -150,40 +150,83 @@ enum DecoderResponse {
         }
     }
 
+    private static func writeMetadata(_ metadata: RawMetadata, into writer: inout WireWriter) {
+        for value in [metadata.width, metadata.height, metadata.rawWidth, metadata.rawHeight,
+                      metadata.packedWidth, metadata.packedHeight] {
+            writer.append(UInt32(clamping: value))
+        }
+        writer.append(metadata.make)
+        writer.append(metadata.model)
+        writer.append(metadata.cfa)
+        writer.append(metadata.blackLevels)
+        writer.append(metadata.whiteLevel)
+        writer.append(metadata.exposureTime)
+        writer.append(metadata.iso)
+        writer.append(metadata.aperture)
+        writer.append(metadata.focalLength)
+        writer.append(Int64(metadata.timestamp))
+        writer.append(metadata.lens)
+        writer.append(Int32(clamping: metadata.flip))
+    }
+
+    /// Metadata as written, every number checked: finite, sizes within 32 bits, a dcraw orientation code (0 to 7).
+    private static func readMetadata(_ reader: inout WireReader) throws -> RawMetadata {
+        let sizes = try ["the width", "the height", "the sensor width", "the sensor height", "the packed width",
+                         "the packed height"].map { Int(try reader.read(UInt32.self, $0)) }
+        let make = try reader.readString("the make")
+        let model = try reader.readString("the model")
+        let cfa = try reader.readString("the colour filter")
+        let black = try reader.readFloats("black levels")
+        let white = try reader.readFloat("the white level")
+        let exposure = try reader.readDouble("the exposure time")
+        let iso = try reader.readDouble("the ISO")
+        let aperture = try reader.readDouble("the aperture")
+        let focalLength = try reader.readDouble("the focal length")
+        let timestamp = try reader.read(Int64.self, "the capture time")
+        let lens = try reader.readString("the lens")
+        let flip = Int(try reader.read(Int32.self, "the orientation"))
+        guard [exposure, iso, aperture, focalLength].allSatisfy({ $0.isFinite && $0 >= 0 }), white.isFinite,
+              black.allSatisfy(\.isFinite) else {
+            throw DecoderWireError.outOfRange("a level, the exposure time, ISO, aperture or focal length is not a finite number")
+        }
+        guard timestamp >= 0 else { throw DecoderWireError.outOfRange("the capture time is \(timestamp)") }
+        guard (0 ... 7).contains(flip) else { throw DecoderWireError.outOfRange("the orientation code is \(flip)") }
+        var metadata = RawMetadata(
+            make: make, model: model, width: sizes[0], height: sizes[1], rawWidth: sizes[2], rawHeight: sizes[3],
+            cfa: cfa, blackLevels: black, whiteLevel: white, exposureTime: exposure, iso: iso, flip: flip,
+            packedWidth: sizes[4], packedHeight: sizes[5])
+        metadata.aperture = aperture
+        metadata.focalLength = focalLength
+        metadata.timestamp = Int(timestamp)
+        metadata.lens = lens
+        return metadata
+    }
+
     /// The metadata the in-process decoder would have made: `cfa` and the packed size follow from the mosaic.
     private static func readRawHeader(_ reader: inout WireReader, maxPixels: Int) throws
         -> (metadata: RawMetadata, mosaic: MosaicPattern) {
-        let width = Int(try reader.read(UInt32.self, "the width"))
-        let height = Int(try reader.read(UInt32.self, "the height"))
-        let rawWidth = Int(try reader.read(UInt32.self, "the sensor width"))
-        let rawHeight = Int(try reader.read(UInt32.self, "the sensor height"))
+        var metadata = try readMetadata(&reader)
+        let width = metadata.width, height = metadata.height
         try checkArea(width: width, height: height, maxPixels: maxPixels, what: "the visible area")
-        guard Self.area(rawWidth, rawHeight) <= maxPixels else {
-            throw DecoderWireError.outOfRange("the sensor area \(rawWidth)x\(rawHeight) is more than \(maxPixels) pixels")
+        guard Self.area(metadata.rawWidth, metadata.rawHeight) <= maxPixels else {
+            throw DecoderWireError.outOfRange(
+                "the sensor area \(metadata.rawWidth)x\(metadata.rawHeight) is more than \(maxPixels) pixels")
         }
-        let make = try reader.readString("the make")
-        let model = try reader.readString("the model")
-        let black = try reader.readFloats("black levels")
-        let white = try reader.readFloat("the white level")
+        let black = metadata.blackLevels, white = metadata.whiteLevel
         guard black.count == 4 else { throw DecoderWireError.outOfRange("\(black.count) black levels instead of 4") }
         do {
             try RawDecoder.checkLevels(black: black, white: white)
         } catch {
             throw DecoderWireError.outOfRange("the levels are unusable (black \(black), white \(white))")
         }
-        let exposure = try reader.readDouble("the exposure time")
-        let iso = try reader.readDouble("the ISO")
-        guard exposure.isFinite, iso.isFinite else { throw DecoderWireError.outOfRange("the exposure time or ISO is not finite") }
-        let flip = Int(try reader.read(Int32.self, "the orientation"))
         let mosaic = try readMosaic(&reader)
         let packed = mosaic.packedSize(width: width, height: height)
         guard packed.width >= BayerPacker.minimumPackedSide, packed.height >= BayerPacker.minimumPackedSide else {
             throw DecoderWireError.outOfRange("a \(width)x\(height) \(mosaic.name) mosaic is too small to pack")
         }
-        let metadata = RawMetadata(
-            make: make, model: model, width: width, height: height, rawWidth: rawWidth, rawHeight: rawHeight,
-            cfa: mosaic.name, blackLevels: black, whiteLevel: white, exposureTime: exposure, iso: iso, flip: flip,
-            packedWidth: packed.width, packedHeight: packed.height)
+        metadata.cfa = mosaic.name
+        metadata.packedWidth = packed.width
+        metadata.packedHeight = packed.height
         return (metadata, mosaic)
     }
 
@@ -251,6 +294,9 @@ enum DecoderResponse {
             writer.append(reason)
         case let .undecodablePixelData(reason):
             writer.append(UInt8(3))
+            writer.append(reason)
+        case let .damagedImageData(reason):
+            writer.append(UInt8(16))
             writer.append(reason)
         case .xTransSensor:
             writer.append(UInt8(4))
@@ -328,6 +374,7 @@ enum DecoderResponse {
         case 13: return .decoderTimedOut(seconds: try reader.readDouble("the seconds"))
         case 14: return .decoderOutOfMemory(limitMegabytes: try int("the memory limit"))
         case 15: return .decoderMalfunction(reason: try reader.readString("the reason"))
+        case 16: return .damagedImageData(reason: try reader.readString("the reason"))
         default: throw DecoderWireError.outOfRange("the error kind is \(tag)")
         }
     }

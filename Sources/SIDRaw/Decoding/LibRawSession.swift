@@ -6,6 +6,9 @@ import CLibRaw
 /// The input bytes are not copied: the caller keeps them alive for the session's lifetime.
 final class LibRawSession {
     private let handle: UnsafeMutablePointer<libraw_data_t>
+    /// Counts LibRaw's data-error callbacks ("data corrupted"): LibRaw 0.20 reports some damaged pixel data only
+    /// there and still returns success.
+    private let dataErrors = DataErrorCounter()
 
     init() throws {
         // Without these flags LibRaw prints memory and data errors to stderr; the errors reach callers as codes.
@@ -14,7 +17,17 @@ final class LibRawSession {
             throw RawDecodingError.libRawFailure(operation: "initialise", reason: "not enough memory")
         }
         self.handle = handle
+        libraw_set_dataerror_handler(handle, { context, _, _ in
+            guard let context else { return }
+            Unmanaged<DataErrorCounter>.fromOpaque(context).takeUnretainedValue().count += 1
+        }, Unmanaged.passUnretained(dataErrors).toOpaque())
     }
+
+    /// How many times LibRaw said the data it read was corrupt (its data-error callback) since the session opened.
+    var dataErrorCount: Int { dataErrors.count }
+
+    /// LibRaw's `process_warnings` bits.
+    var processWarnings: UInt32 { handle.pointee.process_warnings }
 
     deinit {
         libraw_close(handle)
@@ -154,11 +167,16 @@ final class LibRawSession {
     func metadata(layout: SensorLayout) -> RawMetadata {
         let levels = self.levels
         let packed = layout.mosaic?.packedSize(width: visibleWidth, height: visibleHeight) ?? (width: 0, height: 0)
-        return RawMetadata(
+        var metadata = RawMetadata(
             make: make, model: model, width: visibleWidth, height: visibleHeight, rawWidth: rawWidth,
             rawHeight: rawHeight, cfa: layout.name, blackLevels: levels.black, whiteLevel: levels.white,
             exposureTime: Self.decimal(handle.pointee.other.shutter), iso: Self.decimal(handle.pointee.other.iso_speed),
             flip: Int(handle.pointee.sizes.flip), packedWidth: packed.width, packedHeight: packed.height)
+        metadata.aperture = Self.decimal(handle.pointee.other.aperture)
+        metadata.focalLength = Self.decimal(handle.pointee.other.focal_len)
+        metadata.timestamp = max(0, Int(handle.pointee.other.timestamp))
+        metadata.lens = cString(handle.pointee.lens.Lens)
+        return metadata
     }
 
     /// Copies the visible area out of `raw_image` (after `unpack`).
@@ -172,6 +190,13 @@ final class LibRawSession {
             }
             count = width * height
         }
+    }
+
+    /// Runs `body` over the visible area (after `unpack`) without copying it: rows of `width` samples, `pitch` apart.
+    func withVisibleArea<T>(_ body: (_ origin: UnsafePointer<UInt16>, _ pitch: Int, _ width: Int, _ height: Int) throws -> T)
+        throws -> T {
+        let area = try visibleArea()
+        return try body(UnsafePointer(area.origin), area.pitch, visibleWidth, visibleHeight)
     }
 
     /// Multiplies the visible signal above black by `ratio` in place, per cell position, clipped to [0, white].
@@ -307,6 +332,11 @@ final class LibRawSession {
     static func message(_ code: Int32) -> String {
         String(cString: libraw_strerror(code))
     }
+}
+
+/// The data-error callback's counter; a class so the C callback can reach it through one pointer.
+private final class DataErrorCounter {
+    var count = 0
 }
 
 extension RawDecodingError {

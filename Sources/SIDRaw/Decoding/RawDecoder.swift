@@ -21,6 +21,8 @@ public struct RawDecoder: Sendable {
         try session.unpack()
         // Levels are read after unpacking: some formats measure black from masked pixels while unpacking.
         let metadata = session.metadata(layout: session.sensorLayout)
+        // Damage first: corrupt data also makes nonsense levels, and "damaged" is what the sender needs to hear.
+        try FrameIntegrity.check(session, blackLevels: metadata.blackLevels)
         try Self.checkLevels(black: metadata.blackLevels, white: metadata.whiteLevel)
         return RawImage(metadata: metadata, pixels: try session.visiblePixels(), mosaic: mosaic)
     }
@@ -30,14 +32,20 @@ public struct RawDecoder: Sendable {
         try data.withUnsafeBytes { try decode($0) }
     }
 
-    /// Reads what the header says without unpacking pixels; unsupported sensors are described, not refused.
+    /// What the file says and the levels the pipeline uses: the pixels are unpacked because some formats only know
+    /// their black and white levels then (Canon CRW: header 0/4095, unpacked 32/1023). Unsupported sensors are
+    /// described, not refused; a file whose pixel data cannot be read is. A sensor beyond `maxPixels`, which no
+    /// pipeline would unpack, is described from its header alone, without allocating its pixels.
     public func metadata(_ bytes: UnsafeRawBufferPointer) throws -> RawMetadata {
         let session = try LibRawSession()
         try session.open(bytes)
+        if session.rawWidth * session.rawHeight <= maxPixels {
+            try session.unpack()
+        }
         return session.metadata(layout: session.sensorLayout)
     }
 
-    /// Reads what the header says without unpacking pixels; unsupported sensors are described, not refused.
+    /// As `metadata(_:)`, from `Data`.
     public func metadata(_ data: Data) throws -> RawMetadata {
         try data.withUnsafeBytes { try metadata($0) }
     }

@@ -10,6 +10,9 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
     case notARawFile(detectedFormat: String?, reason: String)
     /// A recognised raw whose header or pixel data ends early or does not make sense.
     case truncatedOrCorrupt(reason: String)
+    /// A raw LibRaw read without an error code but whose pixels are damaged or missing (corrupt data reported, an
+    /// all-constant frame, a large part never filled).
+    case damagedImageData(reason: String)
     /// A recognised raw whose pixel encoding LibRaw 0.20 cannot decode.
     case undecodablePixelData(reason: String)
     /// A Fuji X-Trans raw where only the Bayer model can be used. `RawDecoder` decodes X-Trans raws since the Fuji
@@ -47,6 +50,8 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
                 + "send the camera's raw file (for example ARW, CR2, NEF or DNG)"
         case let .truncatedOrCorrupt(reason):
             return "the raw file is truncated or corrupt: \(reason)"
+        case let .damagedImageData(reason):
+            return "the raw's image data is damaged or missing (\(reason)); send the file as the camera wrote it"
         case let .undecodablePixelData(reason):
             return "LibRaw 0.20 cannot decode this raw's pixel data (\(reason)); the camera or its compression "
                 + "mode is not supported"
@@ -118,7 +123,7 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
         switch self {
         case .emptyInput, .notARawFile:
             return 415
-        case .truncatedOrCorrupt, .undecodablePixelData, .xTransSensor, .monochromeSensor, .linearImage,
+        case .truncatedOrCorrupt, .damagedImageData, .undecodablePixelData, .xTransSensor, .monochromeSensor, .linearImage,
              .unsupportedColorFilter, .tooSmall, .tooManyPixels, .invalidLevels, .decoderCrashed, .decoderTimedOut,
              .decoderOutOfMemory:
             return 422

@@ -1,4 +1,5 @@
-/// What a raw file says about itself, read without decoding pixels (the `sid info` view).
+/// What a raw file says about itself and the levels the pipeline uses (the `sid info` view): levels are read after
+/// LibRaw has unpacked the pixels, since some formats measure black from masked pixels or fix white only then.
 public struct RawMetadata: Codable, Equatable, Sendable {
     public var make: String
     public var model: String
@@ -18,6 +19,14 @@ public struct RawMetadata: Codable, Equatable, Sendable {
     public var exposureTime: Double
     /// 0 when the file does not say.
     public var iso: Double
+    /// Lens aperture as an f-number; 0 when the file does not say.
+    public var aperture: Double = 0
+    /// Focal length in millimetres; 0 when the file does not say.
+    public var focalLength: Double = 0
+    /// When the picture was taken, in seconds since 1970 as the camera's clock said (no time zone); 0 when unknown.
+    public var timestamp: Int = 0
+    /// The lens' name; empty when the file does not say.
+    public var lens: String = ""
     /// LibRaw's orientation code for display: 0 as stored, 3 rotate 180, 5 rotate 90 CCW, 6 rotate 90 CW.
     public var flip: Int
     /// Size of each packed plane: half the visible size for a 2x2 Bayer (four planes), a third of the whole 6x6
@@ -53,7 +62,8 @@ public struct RawMetadata: Codable, Equatable, Sendable {
         case blackLevels = "black_levels"
         case whiteLevel = "white_level"
         case exposureTime = "exposure_time"
-        case iso, flip
+        case iso, flip, aperture, lens, timestamp
+        case focalLength = "focal_length"
         case packedWidth = "packed_width"
         case packedHeight = "packed_height"
     }

@@ -41,6 +41,7 @@ public struct BaselineRenderer: Sendable {
         // Levels are read after unpacking, as `RawDecoder.decode` reads them.
         let metadata = session.metadata(layout: session.sensorLayout)
         let levels = session.levels
+        try FrameIntegrity.check(session, blackLevels: levels.black)
         try RawDecoder.checkLevels(black: levels.black, white: levels.white)
         let applied: Float
         switch ratio {

@@ -22,11 +22,11 @@ public enum DNGWriter {
     /// Encodes a visible-area Bayer mosaic (row-major, `width * height` values) as a DNG file.
     public static func write(width: Int, height: Int, cfa: CFAPattern, blackLevels: [Float], whiteLevel: Float,
                              pixels: [UInt16], make: String, model: String,
-                             exposureTime: Double, iso: Double) throws -> Data {
+                             exposureTime: Double, iso: Double, orientation: UInt16 = 1) throws -> Data {
         try write(
             width: width, height: height, cfaRepeat: [2, 2], cfaColours: cfa.colours, blackRepeat: [2, 2],
             blackLevels: blackLevels, whiteLevel: whiteLevel, colour: .sonyA7SII, pixels: pixels, make: make,
-            model: model, exposureTime: exposureTime, iso: iso)
+            model: model, exposureTime: exposureTime, iso: iso, orientation: orientation)
     }
 
     /// Encodes a visible-area X-Trans mosaic (row-major, `width * height` values, `xTrans` read from the visible
@@ -44,7 +44,7 @@ public enum DNGWriter {
     private static func write(width: Int, height: Int, cfaRepeat: [UInt16], cfaColours: [CFAPattern.Colour],
                               blackRepeat: [UInt16], blackLevels: [Float], whiteLevel: Float, colour: CameraColour,
                               pixels: [UInt16], make: String, model: String,
-                              exposureTime: Double, iso: Double) throws -> Data {
+                              exposureTime: Double, iso: Double, orientation: UInt16 = 1) throws -> Data {
         guard (1 ... maximumSide).contains(width), (1 ... maximumSide).contains(height) else {
             throw DNGWritingError.invalidDimensions(width: width, height: height)
         }
@@ -72,7 +72,7 @@ public enum DNGWriter {
             .shorts(262, [32803]),                             // PhotometricInterpretation: CFA
             .ascii(271, make),                                 // Make
             .ascii(272, model),                                // Model
-            .shorts(274, [1]),                                 // Orientation: as stored
+            .shorts(274, [orientation]),                       // Orientation (EXIF: 1 as stored, 3, 6, 8 turned)
             .shorts(277, [1]),                                 // SamplesPerPixel
             .longs(278, [UInt32(height)]),                     // RowsPerStrip: one strip
             .shorts(284, [1]),                                 // PlanarConfiguration: chunky
