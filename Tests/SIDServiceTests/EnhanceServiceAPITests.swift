@@ -63,10 +63,28 @@ final class EnhanceServiceAPITests: XCTestCase {
         let report = try PillowProbe.probe([UInt8](result.body))
         XCTAssertEqual(report.format, "TIFF")
         XCTAssertEqual(report.bits, [16, 16, 16])
-        XCTAssertEqual(report.tags["305"], "sid")
-        XCTAssertEqual(report.tags["274"], "1")
+        XCTAssertEqual(report.tags["305"], "sid (model sid-sony, ratio 100)")
+        XCTAssertEqual(report.tags["274"], "1", "upright")
         let eight = try enhance("ratio=100&format=tif&bits=8")
         XCTAssertEqual(try PillowProbe.probe([UInt8](eight.body)).bits, [8, 8, 8])
+    }
+
+    /// JPEG and TIFF carry the camera's metadata as PNG does (its eXIf): EXIF in JPEG's APP1, Make and Model as TIFF
+    /// tags; metadata=strip leaves them out.
+    func testJPEGAndTIFFCarryTheCameraMetadataUnlessStripped() throws {
+        let jpeg = try PillowProbe.probe([UInt8](try enhance("ratio=100&format=jpeg").body))
+        let tiff = try PillowProbe.probe([UInt8](try enhance("ratio=100&format=tiff").body))
+        XCTAssertGreaterThan(jpeg.exifBytes, 0)
+        XCTAssertEqual(jpeg.tags["274"], "1", "upright")
+        XCTAssertEqual(jpeg.tags["305"], "sid (model sid-sony, ratio 100)")
+        XCTAssertNotNil(jpeg.tags["271"])
+        XCTAssertEqual(tiff.tags["271"], jpeg.tags["271"])
+        XCTAssertEqual(tiff.tags["272"], jpeg.tags["272"])
+        let strippedJPEG = try PillowProbe.probe([UInt8](try enhance("ratio=100&format=jpeg&metadata=strip").body))
+        let strippedTIFF = try PillowProbe.probe([UInt8](try enhance("ratio=100&format=tiff&metadata=strip").body))
+        XCTAssertEqual(strippedJPEG.exifBytes, 0)
+        XCTAssertNil(strippedTIFF.tags["271"])
+        XCTAssertNil(strippedTIFF.tags["272"])
     }
 
     func testFormatsItCannotProduceAreRefusedBeforeTheUpload() throws {
