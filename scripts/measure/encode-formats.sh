@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Encode time and size of each output format on a full frame, through the service as a client gets them:
-# a release `sid serve` on synthetic full-width weights (the pixels are meaningless but full-frame sized, which
-# is all the encoders see), a 4256x2848 synthetic DNG, one request per format and depth, the encode stage read
-# from Server-Timing and the size from the body. Prints a Markdown table (median of RUNS runs).
+# a release `sid serve` with the baseline model (no weights: LibRaw's rendering of a 4256x2848 synthetic DNG, a
+# smooth photo-like picture, which is what sizes depend on; SYNTHETIC=1 uses random full-width U-Net weights,
+# whose noise-like output is the worst case for compression), one request per format and depth, the encode
+# stage read from Server-Timing and the size from the body. Prints a Markdown table (median of RUNS runs).
 #   scripts/measure/encode-formats.sh            (needs swift build -c release --product sid)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$sid" sample "$work/full.dng" --width 4256 --height 2848 --seed 5 >/dev/null
-(cd "$work" && SID_HOST=127.0.0.1 SID_PORT=0 exec "$OLDPWD/$sid" serve --synthetic-weights >"$work/serve.log" 2>&1) &
+(cd "$work" && SID_HOST=127.0.0.1 SID_PORT=0 exec "$OLDPWD/$sid" serve ${SYNTHETIC:+--synthetic-weights} >"$work/serve.log" 2>&1) &
 server_pid=$!
 for _ in $(seq 1 600); do grep -q "\] ready" "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
 port=$(grep "\] ready" "$work/serve.log" | grep -o " port=[0-9]*" | head -1 | cut -d= -f2)
