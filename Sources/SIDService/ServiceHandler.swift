@@ -240,7 +240,7 @@ struct ServiceHandler: HTTPHandler {
         var fields = HTTPFields()
         fields[.contentType] = result.format.mediaType
         fields[.cacheControl] = "no-store"
-        // The answer depends on Accept unless the query named the format.
+        // The format may come from Accept; a cache must not hand a PNG to a client that asked for JPEG.
         fields[.vary] = "Accept"
         if !upload.ignored.isEmpty { fields[ServiceHeaders.ignoredParameters] = upload.ignored.joined(separator: ", ") }
         fields[ServiceHeaders.ratio] = Self.format(result.ratio)
