@@ -10,7 +10,16 @@ final class LibRawSession {
     /// there and still returns success.
     private let dataErrors = DataErrorCounter()
 
+    /// LibRaw leaves the tiles and strips it cannot read unwritten in the buffer it mallocs, and `FrameIntegrity`
+    /// finds them as zeros only if that memory starts zeroed. Fresh pages from mmap are; a heap block recycled from an
+    /// earlier decode in the same process is not. A fixed mmap threshold (which also turns off glibc's growing one)
+    /// makes every buffer of a frame's size come from fresh pages, and go back to the system when freed.
+    private static let freshFrameBuffers: Void = {
+        sid_libraw_use_fresh_frame_buffers()
+    }()
+
     init() throws {
+        _ = Self.freshFrameBuffers
         // Without these flags LibRaw prints memory and data errors to stderr; the errors reach callers as codes.
         let quiet = LIBRAW_OPIONS_NO_MEMERR_CALLBACK.rawValue | LIBRAW_OPIONS_NO_DATAERR_CALLBACK.rawValue
         guard let handle = libraw_init(UInt32(quiet)) else {
