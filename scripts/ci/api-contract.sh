@@ -54,11 +54,13 @@ cmp "$work/served.json" "$document" || { echo "api-contract: GET /openapi.json i
 # Not run: positive_data_acceptance (a body the schema allows may still be no usable raw: 422 is right) and the
 # stateful or multi-user checks (use_after_free, ensure_resource_availability, ignored_auth,
 # object_level_authorization): the service keeps no resources and runs without keys here.
-SID_CONTRACT_RAWS="$raws" SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=scripts/ci/lib \
-  "$venv/bin/schemathesis" run "$url/openapi.json" --checks all -H "Origin: https://app.example" \
+# Run from the scratch folder: Schemathesis keeps its cache (.schemathesis/) in the working directory.
+repository=$PWD
+(cd "$work" && SID_CONTRACT_RAWS="$raws" SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$repository/scripts/ci/lib" \
+  "$repository/$venv/bin/schemathesis" run "$url/openapi.json" --checks all -H "Origin: https://app.example" \
   --exclude-checks positive_data_acceptance,use_after_free,ensure_resource_availability,ignored_auth,object_level_authorization \
   --phases examples,coverage,fuzzing --max-time "$max_seconds" --workers 2 --request-timeout 120 \
-  --suppress-health-check all --no-color
+  --suppress-health-check all --no-color)
 
 successes=$(curl -s "$url/metrics" | awk '/^sid_http_requests_total\{/ && /route="\/v1\/enhance"/ && /status="200"/ { s += $NF } END { print s + 0 }')
 echo "api-contract: $successes enhancements answered 200 during the run"
