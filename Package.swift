@@ -16,6 +16,11 @@ let package = Package(
         .systemLibrary(name: "CLibRaw", pkgConfig: "libraw_r", providers: [.apt(["libraw-dev"])]),
         // libpng reports errors by longjmp, which Swift cannot catch: a small C target owns every libpng call.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        // libjpeg reports errors through an error_exit that must not return (a longjmp): a small C target owns every
+        // libjpeg call, as CPNG does for libpng.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        // libtiff's in-memory I/O callbacks and per-file error handler, in C next to the library they serve.
+        .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Camera raw decoding with LibRaw, Bayer and X-Trans packing, exposure ratios, the LibRaw baseline rendering.
@@ -37,8 +42,8 @@ let package = Package(
         // source compiled per instruction set with runtime dispatch. Its hot loops are compiled optimised in
         // debug builds too, for the same reason.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        // PNG encoding of the enhanced image.
-        .target(name: "SIDImage", dependencies: ["CPNG"]),
+        // Encoding of the enhanced image: PNG, JPEG and TIFF, and the formats' names and media types.
+        .target(name: "SIDImage", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
         // Raw bytes + options -> PNG: one raw backend call (in-process or isolated), pack, network, encode.
         .target(name: "SIDEngine", dependencies: ["SIDRaw", "SIDDecoderIsolation", "SIDModel", "SIDWeights", "SIDNetwork", "SIDImage"]),
         // Sockets and TLS, no HTTP: listening, accepting, reading and writing with deadlines, lingering close.
@@ -51,13 +56,14 @@ let package = Package(
         ]),
         // The `sid serve` application: routes, enhancement requests, worker pool, metrics, start-up and shutdown.
         .target(name: "SIDService", dependencies: [
-            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples", "SIDWeights", "SIDNetwork",
+            "SIDEngine", "SIDHTTP", "SIDModel", "SIDDecoderIsolation", "SIDSamples", "SIDWeights", "SIDNetwork", "SIDImage",
+            "SIDRaw",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], resources: [.embedInCode("OpenAPI/openapi.json")]),
         .executableTarget(name: "sid", dependencies: [
-            "SIDEngine", "SIDService", "SIDModel", "SIDCheckpoint", "SIDRaw", "SIDDecoderIsolation", "SIDSamples",
+            "SIDEngine", "SIDImage", "SIDService", "SIDModel", "SIDCheckpoint", "SIDRaw", "SIDDecoderIsolation", "SIDSamples",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,9 +1,12 @@
 import Foundation
+import SIDImage
 
 /// One enhanced image, encoded, with what made it.
 public struct EnhanceResult: Sendable {
-    /// The PNG file, as the encoder made it (handed on without copies, down to the socket write).
-    public let png: [UInt8]
+    /// The encoded file, as the encoder made it (handed on without copies, down to the socket write).
+    public let image: [UInt8]
+    /// Its format (`options.format`).
+    public let format: ImageFormat
     public let width: Int
     public let height: Int
     public let bits: Int

@@ -5,7 +5,7 @@ import SIDModel
 import SIDNetwork
 import SIDRaw
 
-/// Raw bytes in, PNG out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode; or, for the
+/// Raw bytes in, an image file (PNG, JPEG or TIFF) out: decode, pack (2x2 Bayer or 6x6 X-Trans), run the network, encode; or, for the
 /// baseline model, one LibRaw rendering, then encode. Either way LibRaw runs once per request (`RawBackend`).
 ///
 /// One per worker. It keeps a network runner per model and the output image buffers, so after the
@@ -98,21 +98,22 @@ public final class Enhancer {
     /// settings, so it may run on another thread while `render` runs.
     public func encode(_ image: RenderedImage) throws -> EnhanceResult {
         var timings = image.timings
-        let png: [UInt8] = try measure(&timings.encode) {
-            let (text, exif) = Self.pngMetadata(model: image.model, ratio: image.ratio, metadata: image.metadata,
-                                                options: image.options, orientation: image.remainingOrientation)
+        let encoded: [UInt8] = try measure(&timings.encode) {
+            let orientation = image.remainingOrientation
             switch image.samples {
             case let .rgb8(samples):
                 return try samples.withUnsafeBufferPointer {
-                    try encoder.encode(rgb8: $0, width: image.width, height: image.height, text: text, exif: exif)
+                    try encode(rgb8: $0, rgb16: nil, width: image.width, height: image.height, options: image.options,
+                               model: image.model, ratio: image.ratio, metadata: image.metadata, orientation: orientation)
                 }
             case let .rgb16(samples):
                 return try samples.withUnsafeBufferPointer {
-                    try encoder.encode(rgb16: $0, width: image.width, height: image.height, text: text, exif: exif)
+                    try encode(rgb8: nil, rgb16: $0, width: image.width, height: image.height, options: image.options,
+                               model: image.model, ratio: image.ratio, metadata: image.metadata, orientation: orientation)
                 }
             }
         }
-        return result(png: png, width: image.width, height: image.height, options: image.options, ratio: image.ratio,
+        return result(image: encoded, width: image.width, height: image.height, options: image.options, ratio: image.ratio,
                       model: image.model, timings: timings, warnings: image.warnings)
     }
 
@@ -124,22 +125,22 @@ public final class Enhancer {
         }
         var timings = decoded.timings
         let (model, ratio, width, height) = try forward(decoded, timings: &timings, layerTimings: layerTimings)
-        let (text, exif) = Self.pngMetadata(model: model, ratio: ratio, metadata: decoded.metadata,
-                                            options: decoded.options, orientation: orientation)
-        let png: [UInt8] = try measure(&timings.encode) {
+        let encoded: [UInt8] = try measure(&timings.encode) {
             let count = width * height * 3
             if decoded.options.bits == 16 {
                 return try rgb16.withUnsafeBufferPointer {
-                    try encoder.encode(rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height,
-                                       text: text, exif: exif)
+                    try encode(rgb8: nil, rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height,
+                               options: decoded.options, model: model, ratio: ratio, metadata: decoded.metadata,
+                               orientation: orientation)
                 }
             }
             return try rgb8.withUnsafeBufferPointer {
-                try encoder.encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height,
-                                   text: text, exif: exif)
+                try encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), rgb16: nil, width: width, height: height,
+                           options: decoded.options, model: model, ratio: ratio, metadata: decoded.metadata,
+                           orientation: orientation)
             }
         }
-        return result(png: png, width: width, height: height, options: decoded.options, ratio: ratio, model: model,
+        return result(image: encoded, width: width, height: height, options: decoded.options, ratio: ratio, model: model,
                       timings: timings, warnings: decoded.warnings)
     }
 
@@ -223,13 +224,56 @@ public final class Enhancer {
         return (text, exif.bytes)
     }
 
-    private func result(png: [UInt8], width: Int, height: Int, options: EnhanceOptions, ratio: Float, model: String,
+    /// The image in the format the options ask for, with sid's names and, unless stripped, the camera's: PNG text
+    /// chunks and eXIf, the same EXIF block in JPEG's APP1, TIFF's own Make/Model/Software/ImageDescription tags.
+    /// `orientation` is what a viewer still has to do (identity for an upright image).
+    private func encode(rgb8: UnsafeBufferPointer<UInt8>?, rgb16: UnsafeBufferPointer<UInt16>?, width: Int, height: Int,
+                        options: EnhanceOptions, model: String, ratio: Float, metadata: RawMetadata,
+                        orientation: Orientation) throws -> [UInt8] {
+        let (text, exif) = Self.pngMetadata(model: model, ratio: ratio, metadata: metadata, options: options,
+                                            orientation: orientation)
+        switch options.format {
+        case .png:
+            if let rgb16 { return try encoder.encode(rgb16: rgb16, width: width, height: height, text: text, exif: exif) }
+            return try encoder.encode(rgb8: rgb8!, width: width, height: height, text: text, exif: exif)
+        case .jpeg:
+            guard let rgb8 else { throw EngineError.badParameter("JPEG holds 8 bits per sample, not 16") }
+            return try JPEGEncoder(quality: options.quality).encode(rgb8: rgb8, width: width, height: height, exif: exif)
+        case .tiff:
+            let tags = Self.tiffTags(model: model, ratio: ratio, metadata: metadata, options: options)
+            let tiff = TIFFEncoder()
+            if let rgb16 {
+                return try tiff.encode(rgb16: rgb16, width: width, height: height, text: tags,
+                                       orientation: orientation.exifOrientation)
+            }
+            return try tiff.encode(rgb8: rgb8!, width: width, height: height, text: tags,
+                                   orientation: orientation.exifOrientation)
+        }
+    }
+
+    /// TIFF's tags for what PNG says in text chunks and EXIF: sid in Software and ImageDescription, the camera in
+    /// Make and Model unless the options strip it.
+    static func tiffTags(model: String, ratio: Float, metadata: RawMetadata, options: EnhanceOptions)
+        -> [(TIFFEncoder.TextTag, String)] {
+        var tags: [(TIFFEncoder.TextTag, String)] = [(.software, "sid (model \(model), ratio \(format(ratio)))"),
+                                                     (.imageDescription, "sid:model=\(model) sid:ratio=\(format(ratio))")]
+        guard options.metadata == .keep else { return tags }
+        // TIFF ASCII is 7-bit; anything else the camera wrote becomes '?', as in the EXIF block.
+        func ascii(_ text: String) -> String {
+            String(text.unicodeScalars.map { (0x20...0x7E).contains($0.value) ? Character($0) : "?" })
+        }
+        if !metadata.make.isEmpty { tags.append((.make, ascii(metadata.make))) }
+        if !metadata.model.isEmpty { tags.append((.model, ascii(metadata.model))) }
+        return tags
+    }
+
+    private func result(image: [UInt8], width: Int, height: Int, options: EnhanceOptions, ratio: Float, model: String,
                         timings: StageTimings, warnings: [String]) -> EnhanceResult {
         var warnings = warnings
         if let warning = ExposureRatio.warning(for: ratio) { warnings.append(warning) }
         let estimated: Bool
         if case .auto = options.ratio { estimated = true } else { estimated = false }
-        return EnhanceResult(png: png, width: width, height: height, bits: options.bits, ratio: ratio,
+        return EnhanceResult(image: image, format: options.format, width: width, height: height, bits: options.bits, ratio: ratio,
                              ratioWasEstimated: estimated, model: model, timings: timings, warnings: warnings)
     }
 

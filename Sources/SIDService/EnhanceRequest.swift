@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import SIDEngine
 import SIDHTTP
+import SIDImage
 import SIDRaw
 
 /// A POST /v1/enhance request, parsed once from its head (query parameters, upload kind) and completed by
@@ -11,26 +12,33 @@ struct EnhanceRequest {
     private(set) var parameters = EnhanceParameters()
     let uploadKind: UploadKind
     private let contentType: String
+    private let accept: String?
 
-    /// Reads the query and the Content-Type; refuses a bad parameter (400) or a body that is clearly no raw (415).
+    /// Reads the query, Accept and the Content-Type; refuses a bad parameter (400), a format the client does not
+    /// accept (406) or a body that is clearly no raw (415).
     init(head: HTTPRequest, models: [String]) throws {
         try parameters.set(QueryParameters(target: head.path ?? ""), models: models)
         contentType = head.headerFields[.contentType] ?? ""
+        accept = head.headerFields[.accept]
         uploadKind = UploadKind(contentType: contentType)
         if case let .notRaw(mediaType) = uploadKind {
             throw ServiceError.unsupportedMediaType(Self.notRawSentence(mediaType))
         }
+        // Answered before the upload unless a form may still name the format.
+        if uploadKind != .multipart || parameters.format != nil {
+            _ = try parameters.options(accept: accept)
+        }
     }
 
     /// The raw file (the whole body, or the file part of a form: a slice, not a copy) and the engine options,
-    /// with the form's text fields added to the query's parameters.
-    func upload(body: [UInt8], models: [String]) throws -> (raw: ArraySlice<UInt8>, options: EnhanceOptions) {
+    /// with the form's text fields added to the query's parameters, and the names of the parameters ignored.
+    func upload(body: [UInt8], models: [String]) throws -> (raw: ArraySlice<UInt8>, options: EnhanceOptions, ignored: [String]) {
         guard uploadKind == .multipart else {
             guard !body.isEmpty else {
                 throw ServiceError.badRequest("the request body is empty: send the raw file as the body "
                     + "(curl --data-binary @photo.ARW) or as the form field \"file\" (curl -F file=@photo.ARW)")
             }
-            return (body[...], parameters.options)
+            return (body[...], try parameters.options(accept: accept), parameters.ignored)
         }
         let form: MultipartFormData
         do {
@@ -38,15 +46,20 @@ struct EnhanceRequest {
         } catch {
             throw ServiceError.badRequest("the multipart/form-data body cannot be read: \(error)")
         }
-        let filePart = form.part(named: "file") ?? form.parts.first { $0.filename != nil }
-        guard let filePart else {
+        // Exactly one file: the part named "file", else the one part with a filename. Any second candidate is
+        // refused rather than silently dropped.
+        let candidates = form.parts.indices.filter { form.parts[$0].name == "file" || form.parts[$0].filename != nil }
+        guard let fileIndex = candidates.first else {
             throw ServiceError.badRequest("the form has no file: send the raw file as the field \"file\" (curl -F file=@photo.ARW)")
         }
+        guard candidates.count == 1 else {
+            let names = candidates.map { "\"\(form.parts[$0].name.prefix(40))\"" }.joined(separator: ", ")
+            throw ServiceError.badRequest("the form holds \(candidates.count) file parts (\(names)); send exactly one "
+                + "raw file per request, as the field \"file\"")
+        }
+        let filePart = form.parts[fileIndex]
         var parameters = parameters
-        for part in form.parts where part.name != filePart.name {
-            guard part.filename == nil else {
-                throw ServiceError.badRequest("the form holds more than one file; send one raw file per request")
-            }
+        for (index, part) in form.parts.enumerated() where index != fileIndex {
             try parameters.set(part.name, to: String(decoding: part.body, as: UTF8.self), models: models)
         }
         if case let .notRaw(mediaType) = UploadKind(contentType: filePart.contentType) {
@@ -55,7 +68,7 @@ struct EnhanceRequest {
         guard !filePart.body.isEmpty else {
             throw ServiceError.badRequest("the form's file \"\(filePart.filename ?? filePart.name)\" is empty")
         }
-        return (filePart.body, parameters.options)
+        return (filePart.body, try parameters.options(accept: accept), parameters.ignored)
     }
 
     static func notRawSentence(_ mediaType: String) -> String {
@@ -136,30 +149,52 @@ struct QueryParameters: Equatable {
     }
 }
 
-/// The parameters of POST /v1/enhance (ratio, bits, model, orientation, metadata), from the query and from form fields.
+/// The parameters of POST /v1/enhance (ratio, bits, model, orientation, metadata, format, quality), from the query
+/// and from form fields. Names it does not know are ignored and kept for the X-SID-Ignored-Parameters header: a
+/// proxy that adds its own token to the query must not break the request.
 struct EnhanceParameters: Equatable {
-    static let names: Set<String> = ["ratio", "bits", "model", "orientation", "metadata"]
+    static let names: Set<String> = ["ratio", "bits", "model", "orientation", "metadata", "format", "quality"]
 
     private(set) var ratio: ExposureRatio = .auto
-    private(set) var bits = 8
+    /// nil: the format's default (8 for PNG and JPEG, 16 for TIFF).
+    private(set) var bits: Int?
     private(set) var model: String?
     private(set) var geometry: OutputGeometry = .upright
     private(set) var metadata: MetadataPolicy = .keep
+    /// The `format=` value as given; nil lets Accept decide.
+    private(set) var format: String?
+    private(set) var quality: Int?
+    /// Unknown names, in the order first seen.
+    private(set) var ignored: [String] = []
     private var given: Set<String> = []
 
-    /// The options for the engine; an omitted ratio means `auto`.
-    var options: EnhanceOptions {
-        EnhanceOptions(ratio: ratio, bits: bits, model: model, geometry: geometry, metadata: metadata)
+    /// The options for the engine with the format `format=` or `accept` asks for; an omitted ratio means `auto`.
+    func options(accept: String?) throws -> EnhanceOptions {
+        let chosen = try OutputNegotiation.format(parameter: format, accept: accept)
+        let depth = bits ?? chosen.bitDepths[0]
+        guard chosen.bitDepths.contains(depth) else {
+            throw ServiceError.badRequest("\(chosen.name) holds \(chosen.bitDepths.map(String.init).joined(separator: " or ")) "
+                + "bits per sample, not \(depth): drop bits or ask for PNG or TIFF")
+        }
+        if quality != nil, chosen != .jpeg {
+            throw ServiceError.badRequest("quality applies to JPEG output only; this request asks for \(chosen.name)")
+        }
+        return EnhanceOptions(ratio: ratio, bits: depth, model: model, geometry: geometry, metadata: metadata,
+                              format: chosen, quality: quality ?? JPEGEncoder.defaultQuality)
     }
 
     /// Takes one parameter; `models` are the names a request may ask for.
     mutating func set(_ name: String, to value: String, models: [String]) throws {
         guard Self.names.contains(name) else {
-            throw ServiceError.badRequest("unknown parameter \"\(name.prefix(40))\": the parameters are ratio, bits, model, orientation and metadata")
+            // Bounded, printable: the names go back in a header and into the log.
+            let shown = String(name.unicodeScalars.filter { (0x21...0x7E).contains($0.value) && $0 != "," }.prefix(40))
+            if !shown.isEmpty, !ignored.contains(shown), ignored.count < 16 { ignored.append(shown) }
+            return
         }
         guard given.insert(name).inserted else {
             throw ServiceError.badRequest("the parameter \(name) is given more than once")
         }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
         switch name {
         case "ratio":
             do {
@@ -168,10 +203,20 @@ struct EnhanceParameters: Equatable {
                 throw ServiceError.badRequest("\(error)")
             }
         case "bits":
-            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number == 8 || number == 16 else {
+            guard let number = Int(trimmed), number == 8 || number == 16 else {
                 throw ServiceError.badRequest("bits must be 8 or 16, not \"\(value.prefix(40))\"")
             }
             bits = number
+        case "format":
+            guard ImageFormat(name: trimmed) != nil else {
+                throw ServiceError.badRequest("format must be \(OutputNegotiation.names), not \"\(value.prefix(40))\"")
+            }
+            format = trimmed
+        case "quality":
+            guard let number = Int(trimmed), (1...100).contains(number) else {
+                throw ServiceError.badRequest("quality must be a whole number from 1 to 100, not \"\(value.prefix(40))\"")
+            }
+            quality = number
         case "orientation":
             guard let choice = OutputGeometry(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
                 throw ServiceError.badRequest("orientation must be \(OutputGeometry.choices), not \"\(value.prefix(40))\"")
@@ -183,7 +228,6 @@ struct EnhanceParameters: Equatable {
             }
             metadata = choice
         default:
-            let trimmed = value.trimmingCharacters(in: .whitespaces)
             guard models.contains(trimmed) else {
                 throw ServiceError.badRequest("unknown model \"\(trimmed.prefix(40))\": this service has \(models.joined(separator: ", "))")
             }

@@ -34,6 +34,8 @@ public final class EnhanceService: @unchecked Sendable {
                                      logger: logger)
         handler.keys = keys
         handler.maxPixels = configuration.maxMegapixels * 1_000_000
+        handler.cors = CORSPolicy(allowedOrigins: configuration.corsOrigins)
+        handler.limits = ServiceLimits(configuration: configuration).json
         let tls = configuration.tlsCertificate.flatMap { certificate in
             configuration.tlsKey.map { HTTPServer.TLSConfiguration(certificateChainPath: certificate, privateKeyPath: $0,
                                                                   cipherList: configuration.tlsCiphers) }

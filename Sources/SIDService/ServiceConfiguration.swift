@@ -61,6 +61,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var maxInFlightPerKey: Int?
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// Origins ("https://photos.example.com", or "*") a browser app may call the API from; none by default.
+    public var corsOrigins: [String] = []
     /// TLS 1.2 cipher suites (OpenSSL syntax); nil: Mozilla "intermediate", forward-secret AEAD suites only.
     public var tlsCiphers: String?
     public var logLevel: Logger.Level = .info
@@ -176,6 +178,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if let number = try integer("SID_MAX_IN_FLIGHT_PER_KEY") { maxInFlightPerKey = number }
         if let text = value("SID_TLS_CERT") { tlsCertificate = text }
         if let text = value("SID_TLS_KEY") { tlsKey = text }
+        if let text = value("SID_CORS_ORIGIN") {
+            corsOrigins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let text = value("SID_TLS_CIPHERS") { tlsCiphers = text }
         if let text = value("SID_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
@@ -223,6 +228,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
             try require(decoderMemoryMegabytes == 0 || (256 ... 1 << 20).contains(decoderMemoryMegabytes),
                         "--decoder-memory-mb", "256 to 1048576, or 0 for none (sanitizer runs only)", decoderMemoryMegabytes)
         }
+        for origin in corsOrigins where origin != "*" {
+            // An origin is scheme://host[:port], exactly as a browser sends it: no path, no trailing slash.
+            let parts = origin.components(separatedBy: "://")
+            try require(parts.count == 2 && ["http", "https"].contains(parts[0]) && !parts[1].isEmpty
+                            && !parts[1].contains("/"), "--cors-origin", "an origin such as https://photos.example.com, or *", origin)
+        }
         if let maxInFlightPerKey {
             try require((1 ... 10_000).contains(maxInFlightPerKey), "--max-in-flight-per-key", "1 to 10000", maxInFlightPerKey)
             try require(apiKeysFile != nil, "--max-in-flight-per-key", "used with --api-keys-file", maxInFlightPerKey)
@@ -243,6 +254,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "weights": "\(weights.isEmpty ? "auto" : weights.joined(separator: ","))",
             "synthetic_weights": "\(syntheticWeights)",
             "workers": "\(workers)", "threads_per_worker": "\(threadsPerWorker)", "queue": "\(queueCapacity)",
+            "cors_origins": "\(corsOrigins.isEmpty ? "none" : corsOrigins.joined(separator: ","))",
             "max_body_mb": "\(maxBodyMegabytes)", "max_megapixels": "\(maxMegapixels)", "max_header_kb": "\(maxHeaderKilobytes)",
             "request_timeout_s": seconds(requestTimeout), "grace_s": seconds(gracePeriod),
             "header_timeout_s": seconds(headerTimeout), "body_idle_timeout_s": seconds(bodyIdleTimeout),

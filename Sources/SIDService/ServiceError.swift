@@ -12,6 +12,10 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
     case notImplemented(method: String)
     case unsupportedMediaType(String)
     case unusableRaw(String)
+    /// Accept allows none of the formats the service writes.
+    case notAcceptable(String)
+    /// A CORS preflight from an origin not in --cors-origin, or for a method the route does not allow.
+    case forbiddenOrigin(String)
     /// No API key (`invalid` false) or one that is not among the keys (true).
     case unauthorized(invalid: Bool)
     /// The caller's key already has this many enhancements in flight.
@@ -46,6 +50,8 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
         case .tooManyForKey: return .tooManyRequests
         case .unsupportedMediaType: return .unsupportedMediaType
         case .unusableRaw: return .unprocessableContent
+        case .notAcceptable: return .notAcceptable
+        case .forbiddenOrigin: return .forbidden
         case .starting, .draining, .queueFull, .queueTimeout: return .serviceUnavailable
         case .clientClosed: return Self.clientClosedStatus
         case .internalError: return .internalServerError
@@ -64,10 +70,11 @@ enum ServiceError: Error, CustomStringConvertible, Equatable {
 
     var description: String {
         switch self {
-        case let .badRequest(text), let .unsupportedMediaType(text), let .unusableRaw(text):
+        case let .badRequest(text), let .unsupportedMediaType(text), let .unusableRaw(text), let .notAcceptable(text),
+             let .forbiddenOrigin(text):
             return Self.sentence(text)
         case let .notFound(path):
-            return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and /."
+            return "There is nothing at \(path). The service answers POST /v1/enhance, GET /v1/models, /v1/limits, /openapi.json, /healthz, /readyz, /metrics and /."
         case let .methodNotAllowed(method, allowed):
             return "\(method) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: " or "))."
         case let .notImplemented(method):

@@ -15,6 +15,10 @@ struct ServiceHandler: HTTPHandler {
     let metrics: ServiceMetrics
     let queueTimeout: Duration
     let logger: Logger
+    /// Other origins a browser may call from (--cors-origin); none by default.
+    var cors = CORSPolicy.none
+    /// GET /v1/limits, made once from the configuration.
+    var limits: [UInt8] = []
     /// The API keys /v1/* needs; nil lets anyone call.
     var keys: APIKeyGate?
     /// The pixel budget per request: uploads whose TIFF header claims more, or that are decompression bombs,
@@ -38,6 +42,8 @@ struct ServiceHandler: HTTPHandler {
         var timings: StageTimings?
         /// Why the request failed, for errors the service produced.
         var detail: String?
+        /// The request's Origin, for the CORS headers of its answer.
+        var origin: String?
         /// The id of the caller's API key (never the key).
         var keyID: String?
     }
@@ -47,16 +53,57 @@ struct ServiceHandler: HTTPHandler {
     /// Refuses what can be refused from the head alone, so nobody uploads 25 MB to hear 404, 415 or 503.
     func head(_ head: HTTPRequest, connection: ConnectionContext) -> HTTPHeadDecision<Exchange> {
         var exchange = Exchange(requestID: RequestID.resolve(head.headerFields[ServiceHeaders.requestID]))
+        exchange.origin = head.headerFields[.origin]
         do {
+            if let preflight = try preflight(head, exchange: &exchange) { return .answer(preflight, exchange) }
             try check(head, into: &exchange)
             return .readBody(exchange)
         } catch {
-            return .answer(Self.failure(error, exchange: &exchange), exchange)
+            var response = Self.failure(error, exchange: &exchange)
+            addCORS(to: &response, exchange: exchange)
+            return .answer(response, exchange)
+        }
+    }
+
+    /// OPTIONS on an API route (/v1/*). With Origin and Access-Control-Request-Method it is a CORS preflight:
+    /// 204 with the grants when --cors-origin allows the origin and the route the method, else 403. Without them,
+    /// 204 with Allow. Nil for every other request.
+    private func preflight(_ head: HTTPRequest, exchange: inout Exchange) throws -> HTTPResponseMessage? {
+        guard !isAdmin, head.method == .options, let route = Route(target: head.path ?? ""), route.isAPI else { return nil }
+        exchange.route = route
+        var fields = HTTPFields()
+        if let origin = exchange.origin, let requested = head.headerFields[.accessControlRequestMethod] {
+            guard let grants = cors.preflightFields(origin: origin, requestedMethod: requested,
+                                                    routeMethods: route.allowedMethods) else {
+                exchange.origin = nil
+                throw ServiceError.forbiddenOrigin(cors.allows(origin)
+                    ? "\(route.rawValue) does not allow \(requested.prefix(20)) from another origin; it allows \(route.allowedMethods.map(\.rawValue).joined(separator: ", "))"
+                    : "the origin \(origin.prefix(100)) may not call this service from a browser (sid serve --cors-origin lists the ones that may)")
+            }
+            fields = grants
+        } else {
+            fields[.allow] = (route.allowedMethods + [.options]).map(\.rawValue).joined(separator: ", ")
+        }
+        fields[ServiceHeaders.requestID] = exchange.requestID
+        return HTTPResponseMessage(status: .noContent, headerFields: fields, body: [])
+    }
+
+    /// The CORS headers of an answer to a request from an allowed origin.
+    private func addCORS(to response: inout HTTPResponseMessage, exchange: Exchange) {
+        for field in cors.responseFields(origin: exchange.origin) {
+            // One Vary field listing everything the answer depends on.
+            if field.name == .vary, let vary = response.head.headerFields[.vary] {
+                response.head.headerFields[.vary] = vary + ", " + field.value
+            } else {
+                response.head.headerFields.append(field)
+            }
         }
     }
 
     private func check(_ head: HTTPRequest, into exchange: inout Exchange) throws {
-        guard [.get, .head, .post, .options, .put, .delete, .patch].contains(head.method) else {
+        // CONNECT asks for a tunnel, which this server never makes (501). Any other method is about a resource:
+        // a route that does not allow it answers 405 with Allow (Schemathesis: TRACE and QUERY used to get 501).
+        guard head.method != .connect else {
             throw ServiceError.notImplemented(method: head.method.rawValue)
         }
         let target = head.path ?? ""
@@ -105,9 +152,12 @@ struct ServiceHandler: HTTPHandler {
         do {
             var response = try respond(to: request, connection: connection, exchange: &exchange)
             response.head.headerFields[ServiceHeaders.requestID] = exchange.requestID
+            addCORS(to: &response, exchange: exchange)
             return response
         } catch {
-            return Self.failure(error, exchange: &exchange)
+            var response = Self.failure(error, exchange: &exchange)
+            addCORS(to: &response, exchange: exchange)
+            return response
         }
     }
 
@@ -146,6 +196,10 @@ struct ServiceHandler: HTTPHandler {
         case .models?:
             guard state.phase != .starting else { throw ServiceError.starting }
             return try modelsDocument()
+        case .limits?:
+            return Self.json(limits)
+        case .openapi?:
+            return Self.json(OpenAPIDocument.bytes)
         case .home?:
             var fields = HTTPFields()
             fields[.contentType] = "text/html; charset=utf-8"
@@ -184,8 +238,11 @@ struct ServiceHandler: HTTPHandler {
         exchange.ratio = Self.format(result.ratio)
 
         var fields = HTTPFields()
-        fields[.contentType] = "image/png"
+        fields[.contentType] = result.format.mediaType
         fields[.cacheControl] = "no-store"
+        // The format may come from Accept; a cache must not hand a PNG to a client that asked for JPEG.
+        fields[.vary] = "Accept"
+        if !upload.ignored.isEmpty { fields[ServiceHeaders.ignoredParameters] = upload.ignored.joined(separator: ", ") }
         fields[ServiceHeaders.ratio] = Self.format(result.ratio)
         fields[ServiceHeaders.ratioSource] = result.ratioWasEstimated ? "auto" : "given"
         fields[ServiceHeaders.model] = result.model
@@ -195,7 +252,7 @@ struct ServiceHandler: HTTPHandler {
             fields.append(HTTPField(name: ServiceHeaders.warning, value: warning))
         }
         // The encoder's array itself goes to the socket: no copy on the way out.
-        return HTTPResponseMessage(status: .ok, headerFields: fields, body: result.png)
+        return HTTPResponseMessage(status: .ok, headerFields: fields, body: result.image)
     }
 
     /// Waits for the job, giving up its place if the client leaves or it waits past its deadline.
@@ -227,6 +284,12 @@ struct ServiceHandler: HTTPHandler {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         return HTTPResponseMessage(status: .ok, headerFields: fields, body: Array(body))
+    }
+
+    private static func json(_ body: [UInt8]) -> HTTPResponseMessage {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        return HTTPResponseMessage(status: .ok, headerFields: fields, body: body)
     }
 
     private static func text(_ text: String) -> HTTPResponseMessage {
@@ -281,6 +344,8 @@ enum Route: String, CaseIterable {
     case home = "/"
     case enhance = "/v1/enhance"
     case models = "/v1/models"
+    case limits = "/v1/limits"
+    case openapi = "/openapi.json"
     case health = "/healthz"
     case ready = "/readyz"
     case metrics = "/metrics"
@@ -293,7 +358,10 @@ enum Route: String, CaseIterable {
     }
 
     /// The routes an API key guards when keys are configured.
-    var needsKey: Bool { rawValue.hasPrefix("/v1/") }
+    var needsKey: Bool { isAPI }
+
+    /// The API proper: what a browser app on another origin may call (CORS), and what answers OPTIONS.
+    var isAPI: Bool { rawValue.hasPrefix("/v1/") }
 
     /// Probes and metrics: the routes the admin listener serves.
     var isOperational: Bool { [.health, .ready, .metrics].contains(self) }
@@ -343,6 +411,8 @@ enum ServiceHeaders {
     static let model = HTTPField.Name("X-SID-Model")!
     /// One per engine warning, e.g. a ratio beyond SID's training range.
     static let warning = HTTPField.Name("X-SID-Warning")!
+    /// Query or form parameters the service does not know and ignored, comma-separated.
+    static let ignoredParameters = HTTPField.Name("X-SID-Ignored-Parameters")!
 }
 
 /// The Server-Timing header value of an enhancement, in milliseconds: queue, decode, pack, forward, encode.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The raws an `sid enhance` batch reads, each with the PNG it writes: files as named, folders listed (with
+/// The raws an `sid enhance` batch reads, each with the image it writes: files as named, folders listed (with
 /// `--recursive`, their subfolders too), in a stable order.
 struct BatchInputs {
     struct Item {
@@ -21,7 +21,9 @@ struct BatchInputs {
     ///   - paths: files and folders as given.
     ///   - outputDirectory: where PNGs go (a file in a folder keeps its path below that folder); nil: beside each raw.
     ///   - explicitOutput: `--output` for a single file.
-    init(paths: [String], recursive: Bool, outputDirectory: String?, explicitOutput: String?) throws {
+    ///   - fileExtension: of the images written (png, jpg, tiff).
+    init(paths: [String], recursive: Bool, outputDirectory: String?, explicitOutput: String?,
+         fileExtension: String = "png") throws {
         var items: [Item] = []
         let files = FileManager.default
         for path in paths {
@@ -30,8 +32,9 @@ struct BatchInputs {
                 throw BatchInputError("\(path): no such file or folder")
             }
             if !isDirectory.boolValue {
-                let output = explicitOutput ?? Self.png(for: (path as NSString).lastPathComponent,
-                                                        in: outputDirectory ?? (path as NSString).deletingLastPathComponent)
+                let output = explicitOutput ?? Self.output(for: (path as NSString).lastPathComponent,
+                                                           in: outputDirectory ?? (path as NSString).deletingLastPathComponent,
+                                                           fileExtension: fileExtension)
                 items.append(Item(input: path, output: output))
                 continue
             }
@@ -39,7 +42,8 @@ struct BatchInputs {
                 let input = (path as NSString).appendingPathComponent(relative)
                 let base = outputDirectory.map { ($0 as NSString).appendingPathComponent((relative as NSString).deletingLastPathComponent) }
                     ?? (input as NSString).deletingLastPathComponent
-                items.append(Item(input: input, output: Self.png(for: (relative as NSString).lastPathComponent, in: base)))
+                items.append(Item(input: input, output: Self.output(for: (relative as NSString).lastPathComponent, in: base,
+                                                                              fileExtension: fileExtension)))
             }
         }
         var seen: [String: String] = [:]
@@ -69,8 +73,8 @@ struct BatchInputs {
         }.sorted()
     }
 
-    static func png(for name: String, in directory: String) -> String {
-        let stem = (name as NSString).deletingPathExtension + ".png"
+    static func output(for name: String, in directory: String, fileExtension: String) -> String {
+        let stem = (name as NSString).deletingPathExtension + "." + fileExtension
         return directory.isEmpty ? stem : (directory as NSString).appendingPathComponent(stem)
     }
 }

@@ -80,7 +80,7 @@ struct EnhanceBatch {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            try Data(result.png).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try Data(result.image).write(to: URL(fileURLWithPath: output), options: .atomic)
             return .written(output: output, result: result)
         } catch {
             return .failed(message: "\(error)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SIDEngine
+import SIDImage
 import SIDModel
 import SIDRaw
 import SIDSamples
@@ -8,13 +9,16 @@ import SIDSamples
 struct EnhanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enhance",
-        abstract: "Turn dark camera raw files into bright PNGs: one file, several, or folders of them.",
+        abstract: "Turn dark camera raw files into bright PNGs (or JPEG, TIFF): one file, several, or folders of them.",
         discussion: """
             Each PNG is upright (the camera's orientation applied; --orientation sensor keeps the sensor's \
             geometry) and carries the camera's metadata in an eXIf chunk (--strip-metadata leaves only sid's text \
             chunks). With several files or a folder, decoding and encoding of neighbouring files overlap the \
             network's work; a file that fails is reported and skipped, existing PNGs are kept unless --overwrite, \
             and the exit status is 65 if any file failed (64 is kept for command-line mistakes).
+            --format jpeg (8-bit, --quality) or tiff (16-bit unless --bits 8) writes those instead, the camera's \
+            metadata in JPEG's EXIF segment or TIFF's tags; --output's extension (.jpg, .tiff, .png) picks the \
+            format too.
             """)
 
     @Argument(help: "Camera raw files (ARW, DNG, ...) or folders holding them.")
@@ -23,8 +27,14 @@ struct EnhanceCommand: ParsableCommand {
     @Option(help: "Exposure ratio: a number in (0, 1000] (SID trained up to 300), or 'auto'.")
     var ratio: String
 
-    @Option(help: "Bits per PNG sample: 8 or 16.")
-    var bits: Int = 8
+    @Option(help: "Bits per sample: 8 or 16 (default 8; 16 for TIFF; JPEG is 8 only).")
+    var bits: Int?
+
+    @Option(help: "png, jpeg or tiff (default: --output's extension, else png).")
+    var format: String?
+
+    @Option(help: "JPEG quality, 1-100 (default 90).")
+    var quality: Int?
 
     @Option(help: "Model: sid-sony, sid-fuji or baseline (default: the SID model that fits the raw, else baseline).")
     var model: String?
@@ -65,21 +75,40 @@ struct EnhanceCommand: ParsableCommand {
         if output != nil, raws.count > 1 || outputDir != nil {
             throw ValidationError("--output names the PNG of a single raw; use --output-dir for several")
         }
+        _ = try outputFormat()
+    }
+
+    /// --format, else --output's extension when it names a format, else PNG; a --format that contradicts
+    /// --output's extension is a mistake worth stopping for.
+    func outputFormat() throws -> ImageFormat {
+        let fromName = output.flatMap { ImageFormat(fileName: $0) }
+        guard let format else { return fromName ?? .png }
+        guard let chosen = ImageFormat(name: format) else {
+            throw ValidationError("--format must be png, jpeg or tiff, not \(format)")
+        }
+        if let fromName, fromName != chosen {
+            throw ValidationError("--format \(format) but --output \(output ?? "") names a \(fromName.name) file")
+        }
+        return chosen
     }
 
     func run() throws {
         let options: EnhanceOptions
+        let format = try outputFormat()
+        if quality != nil, format != .jpeg { throw ValidationError("--quality applies to JPEG output only") }
         do {
-            options = EnhanceOptions(ratio: try ExposureRatio.parse(ratio), bits: bits, model: model,
+            options = EnhanceOptions(ratio: try ExposureRatio.parse(ratio), bits: bits ?? format.bitDepths[0], model: model,
                                      geometry: OutputGeometry(rawValue: orientation) ?? .upright,
-                                     metadata: stripMetadata ? .strip : .keep)
+                                     metadata: stripMetadata ? .strip : .keep, format: format,
+                                     quality: quality ?? JPEGEncoder.defaultQuality)
             try options.validate()
         } catch {
             throw ValidationError("\(error)")
         }
         let inputs: BatchInputs
         do {
-            inputs = try BatchInputs(paths: raws, recursive: recursive, outputDirectory: outputDir, explicitOutput: output)
+            inputs = try BatchInputs(paths: raws, recursive: recursive, outputDirectory: outputDir, explicitOutput: output,
+                                     fileExtension: format.fileExtension)
         } catch let error as BatchInputError {
             throw ValidationError(error.description)
         }

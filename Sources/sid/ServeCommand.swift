@@ -18,10 +18,11 @@ struct ServeCommand: ParsableCommand {
             SID_MAX_BODY_MB, SID_MAX_MEGAPIXELS, SID_MAX_HEADER_KB, SID_REQUEST_TIMEOUT, SID_GRACE_SECONDS, \
             SID_HEADER_TIMEOUT, SID_BODY_IDLE_TIMEOUT, SID_BODY_TIMEOUT, SID_KEEP_ALIVE_TIMEOUT, \
             SID_MAX_CONNECTIONS, SID_DECODER, SID_DECODER_MEMORY_MB, SID_DECODER_TIMEOUT, SID_TLS_CERT, \
-            SID_TLS_KEY, SID_TLS_CIPHERS, SID_LOG_LEVEL, SID_LOG_FORMAT, SID_API_KEYS_FILE, SID_MAX_IN_FLIGHT_PER_KEY.
+            SID_TLS_KEY, SID_TLS_CIPHERS, SID_LOG_LEVEL, SID_LOG_FORMAT, SID_API_KEYS_FILE, SID_MAX_IN_FLIGHT_PER_KEY, \
+            SID_CORS_ORIGIN (comma-separated).
             With --api-keys-file, /v1/* needs Authorization: Bearer KEY (or X-API-Key: KEY); SIGHUP rereads the file.
-            Routes: POST /v1/enhance, GET /v1/models, /healthz, /readyz, /metrics and / (a page to try it); \
-            /healthz, /readyz and /metrics also on the admin port, which client traffic cannot starve.
+            Routes: POST /v1/enhance, GET /v1/models, /v1/limits, /openapi.json, /healthz, /readyz, /metrics and / (a page \
+            to try it); /healthz, /readyz and /metrics also on the admin port, which client traffic cannot starve.
             SIGTERM or SIGINT: readiness turns 503, no new connections, work in flight finishes within the \
             grace period, exit 0; past it, queued and running jobs are answered 503 and the exit status is 3.
             """)
@@ -101,6 +102,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "PEM private key of --tls-cert (SID_TLS_KEY).")
     var tlsKey: String?
 
+    @Option(help: "An origin a browser app may call the API from, repeatable, or * for any (SID_CORS_ORIGIN, comma-separated; default none).")
+    var corsOrigin: [String] = []
     @Option(help: "TLS 1.2 cipher suites in OpenSSL syntax (SID_TLS_CIPHERS; default Mozilla intermediate: ECDHE/DHE with AES-GCM or ChaCha20-Poly1305 only).")
     var tlsCiphers: String?
 
@@ -196,6 +199,7 @@ struct ServeCommand: ParsableCommand {
         if let maxInFlightPerKey { configuration.maxInFlightPerKey = maxInFlightPerKey }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
+        if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
         if let tlsCiphers { configuration.tlsCiphers = tlsCiphers }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {

@@ -20,7 +20,7 @@ final class EnhancerTests: XCTestCase {
         XCTAssertTrue(result.ratioWasEstimated)
         XCTAssertTrue((1...300).contains(result.ratio))
         XCTAssertTrue(result.warnings.contains { $0.contains("baseline") })
-        let png = try PNGDecoder().decode(Array(result.png))
+        let png = try PNGDecoder().decode(Array(result.image))
         XCTAssertEqual(png.width, result.width)
         XCTAssertEqual(png.height, result.height)
         XCTAssertEqual(png.width, 96)
@@ -60,7 +60,7 @@ final class EnhancerTests: XCTestCase {
             XCTAssertEqual(result.model, SIDModel.sony.rawValue)
             XCTAssertEqual(result.width, 2 * packed.width)
             XCTAssertEqual(result.height, 2 * packed.height)
-            let png = try PNGDecoder().decode(Array(result.png))
+            let png = try PNGDecoder().decode(Array(result.image))
             XCTAssertEqual(png.bitDepth, bits)
             XCTAssertEqual(png.text.first { $0.0 == "sid:ratio" }?.1, "50")
             let top = Float(bits == 16 ? 65535 : 255)
@@ -77,7 +77,7 @@ final class EnhancerTests: XCTestCase {
         let first = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(100)))
         let bytes = enhancer.allocatedBytes
         let second = try enhancer.enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(100)))
-        XCTAssertEqual(first.png, second.png)
+        XCTAssertEqual(first.image, second.image)
         XCTAssertEqual(enhancer.allocatedBytes, bytes)
     }
 

@@ -42,7 +42,7 @@ final class EnhancerXTransTests: XCTestCase {
             XCTAssertEqual(result.model, SIDModel.fuji.rawValue)
             XCTAssertEqual(result.width, 3 * packed.width)
             XCTAssertEqual(result.height, 3 * packed.height)
-            let png = try PNGDecoder().decode(Array(result.png))
+            let png = try PNGDecoder().decode(Array(result.image))
             XCTAssertEqual([png.width, png.height], [96, 96])
             XCTAssertEqual(png.bitDepth, bits)
             XCTAssertEqual(png.text.first { $0.0 == "sid:model" }?.1, "sid-fuji")
@@ -75,7 +75,7 @@ final class EnhancerXTransTests: XCTestCase {
         XCTAssertEqual(result.model, SIDModel.baselineName)
         XCTAssertEqual([result.width, result.height], [100, 98])
         XCTAssertTrue(result.warnings.contains { $0.contains("baseline") })
-        XCTAssertEqual(try text("sid:model", in: result.png), "baseline")
+        XCTAssertEqual(try text("sid:model", in: result.image), "baseline")
 
         let asked = try Enhancer(registry: bothModels())
             .enhance(Self.sample, options: EnhanceOptions(ratio: .fixed(50), bits: 16, model: "baseline"))

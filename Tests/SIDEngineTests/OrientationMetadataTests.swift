@@ -48,28 +48,28 @@ final class OrientationMetadataTests: XCTestCase {
         for model in [SIDModel.sony.rawValue, SIDModel.baselineName] {
             for bits in [8, 16] {
                 let options = EnhanceOptions(ratio: .fixed(30), bits: bits, model: model)
-                let reference = try PNGDecoder().decode(try enhancer.enhance(plain, options: options).png)
+                let reference = try PNGDecoder().decode(try enhancer.enhance(plain, options: options).image)
                 for exif: UInt16 in [3, 6, 8] {
                     let raw = try Self.dng(orientation: exif)
                     let upright = try enhancer.enhance(raw, options: options)
-                    let png = try PNGDecoder().decode(upright.png)
+                    let png = try PNGDecoder().decode(upright.image)
                     let expected = Self.turned(reference.samples.map(Int.init), width: reference.width,
                                                height: reference.height, exif: exif)
                     XCTAssertEqual([png.width, png.height], [expected.width, expected.height], "\(model) \(bits) \(exif)")
                     XCTAssertEqual([upright.width, upright.height], [expected.width, expected.height])
                     XCTAssertTrue(png.samples.map(Int.init) == expected.samples, "\(model), \(bits) bits, orientation \(exif)")
-                    XCTAssertEqual(try Self.exifOrientation(upright.png), 1)
+                    XCTAssertEqual(try Self.exifOrientation(upright.image), 1)
 
                     var sensorOptions = options
                     sensorOptions.geometry = .sensor
                     let sensor = try enhancer.enhance(raw, options: sensorOptions)
-                    let sensorPNG = try PNGDecoder().decode(sensor.png)
+                    let sensorPNG = try PNGDecoder().decode(sensor.image)
                     XCTAssertTrue(sensorPNG.samples == reference.samples, "\(model) \(bits) sensor geometry, orientation \(exif)")
-                    XCTAssertEqual(try Self.exifOrientation(sensor.png), exif, "a viewer is told how to turn it")
+                    XCTAssertEqual(try Self.exifOrientation(sensor.image), exif, "a viewer is told how to turn it")
 
                     // The staged path the batch uses gives the same bytes.
                     let staged = try enhancer.encode(try enhancer.render(try enhancer.decode(raw, options: options)))
-                    XCTAssertEqual(staged.png, upright.png)
+                    XCTAssertEqual(staged.image, upright.image)
                 }
             }
         }
@@ -79,14 +79,14 @@ final class OrientationMetadataTests: XCTestCase {
         let enhancer = Enhancer(registry: ModelRegistry(networks: [:]))
         let raw = try Self.dng(orientation: 1)
         let kept = try enhancer.enhance(raw, options: EnhanceOptions(ratio: .fixed(20)))
-        let exif = try XCTUnwrap(try Self.chunk("eXIf", in: kept.png))
+        let exif = try XCTUnwrap(try Self.chunk("eXIf", in: kept.image))
         XCTAssertEqual(Array(exif.prefix(4)), [0x49, 0x49, 42, 0])
         let text = String(decoding: exif, as: UTF8.self)
         XCTAssertTrue(text.contains("Acme") && text.contains("Turner"), text)
         XCTAssertTrue(text.contains("sid (model baseline, ratio 20)"), text)
         let stripped = try enhancer.enhance(raw, options: EnhanceOptions(ratio: .fixed(20), metadata: .strip))
-        XCTAssertNil(try Self.chunk("eXIf", in: stripped.png))
-        XCTAssertEqual(try PNGDecoder().decode(stripped.png).text.first { $0.0 == "sid:model" }?.1, "baseline")
+        XCTAssertNil(try Self.chunk("eXIf", in: stripped.image))
+        XCTAssertEqual(try PNGDecoder().decode(stripped.image).text.first { $0.0 == "sid:model" }?.1, "baseline")
     }
 
     /// The data of the first chunk of `type`.

@@ -74,7 +74,7 @@ final class RawBackendTests: XCTestCase {
             .enhance(Self.sample, options: EnhanceOptions(ratio: .auto))
         XCTAssertEqual(isolated.ratio, local.ratio)
         XCTAssertEqual(isolated.ratio, ExposureRatio.estimate(for: try RawDecoder().decode(Self.sample)))
-        XCTAssertEqual(isolated.png, local.png)
+        XCTAssertEqual(isolated.image, local.image)
     }
 
     func testANetworkRequestCostsOneHelperAndOneUpload() throws {

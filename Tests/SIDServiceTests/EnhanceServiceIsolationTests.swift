@@ -37,7 +37,7 @@ final class EnhanceServiceIsolationTests: XCTestCase {
         // The same PNG as an engine that decodes in-process makes from the same bytes.
         let local = try Enhancer(registry: ServiceHarness.registry(width: 4))
             .enhance(Data(SampleRaws.data(good)), options: EnhanceOptions(ratio: .fixed(100)))
-        XCTAssertEqual([UInt8](result.body), local.png)
+        XCTAssertEqual([UInt8](result.body), local.image)
         XCTAssertEqual(try PNGDecoder().decode([UInt8](result.body)).width, 256)
 
         XCTAssertEqual(harness.metric("sid_decoder_failures_total{kind=\"crash\"}"), 2)

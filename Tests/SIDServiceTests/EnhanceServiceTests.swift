@@ -159,7 +159,7 @@ final class EnhanceServiceTests: XCTestCase {
         for (query, expected) in [("ratio=abc", "invalid exposure ratio"), ("ratio=0", "invalid exposure ratio"),
                                   ("ratio=1e400", "invalid exposure ratio"), ("ratio=nan", "invalid exposure ratio"),
                                   ("bits=12", "bits must be 8 or 16"), ("model=sid-fuji", "unknown model"),
-                                  ("ratoi=100", "unknown parameter"), ("ratio=1&ratio=2", "more than once")] {
+                                  ("format=webp", "format must be png, jpeg, tiff"), ("ratio=1&ratio=2", "more than once")] {
             let result = try curl("--data-binary", "@\(SampleRaws.large)", "-H", "Content-Type: application/octet-stream",
                                   "\(url)/v1/enhance?\(query)")
             try assertProblem(result, 400, containing: expected)

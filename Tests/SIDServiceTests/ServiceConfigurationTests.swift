@@ -124,4 +124,21 @@ final class ServiceConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.weights, ["a.safetensors", "b.safetensors"])
         XCTAssertEqual(configuration.effectiveMetadata["weights"], "a.safetensors,b.safetensors")
     }
+
+    func testCORSOriginsComeFromTheEnvironmentAndMustBeOrigins() throws {
+        var configuration = ServiceConfiguration(cores: 2)
+        XCTAssertEqual(configuration.corsOrigins, [], "no CORS unless asked")
+        try configuration.apply(environment: ["SID_CORS_ORIGIN": " https://a.example , http://localhost:3000,"])
+        XCTAssertEqual(configuration.corsOrigins, ["https://a.example", "http://localhost:3000"])
+        XCTAssertNoThrow(try configuration.validate())
+        XCTAssertEqual(configuration.effectiveMetadata["cors_origins"], "https://a.example,http://localhost:3000")
+        for bad in ["https://a.example/", "a.example", "ftp://a.example", "https://a.example/app"] {
+            configuration.corsOrigins = [bad]
+            XCTAssertThrowsError(try configuration.validate(), bad) { error in
+                XCTAssertTrue("\(error)".contains("--cors-origin"), "\(error)")
+            }
+        }
+        configuration.corsOrigins = ["*"]
+        XCTAssertNoThrow(try configuration.validate())
+    }
 }

@@ -37,7 +37,7 @@ final class WorkerPoolTests: XCTestCase {
         let enhanced = try XCTUnwrap(result(of: small)).get()
         XCTAssertEqual(enhanced.model, "sid-sony")
         XCTAssertEqual([enhanced.width, enhanced.height], [256, 192])
-        let png = try PNGDecoder().decode([UInt8](enhanced.png))
+        let png = try PNGDecoder().decode([UInt8](enhanced.image))
         XCTAssertEqual([png.width, png.height], [256, 192])
         XCTAssertNotNil(small.queueWait)
     }

@@ -5,9 +5,9 @@
 #   scripts/ci/install-deps.sh runtime  only what the built binary needs at run time
 #   scripts/ci/install-deps.sh container what scripts/ci/container-test.sh builds and runs the image with
 set -euo pipefail
-runtime_packages=(libraw20 libpng16-16 libssl3 ca-certificates)
-build_packages=(libraw-dev libpng-dev libssl-dev zlib1g-dev pkg-config)
-test_packages=(curl openssl python3 chromium chromium-driver python3-selenium libimage-exiftool-perl)
+runtime_packages=(libraw20 libpng16-16 libjpeg62-turbo libtiff6 libssl3 ca-certificates)
+build_packages=(libraw-dev libpng-dev libjpeg62-turbo-dev libtiff-dev libssl-dev zlib1g-dev pkg-config)
+test_packages=(curl openssl python3 python3-pil python3-requests chromium chromium-driver python3-selenium libimage-exiftool-perl)
 # Podman instead of a Docker engine; runc because crun cannot run under this machine's hybrid cgroups;
 # debootstrap makes the local Debian base image, since no image registry is reachable.
 container_packages=(podman runc debootstrap curl python3)
