@@ -7,8 +7,7 @@ final class ServeCommandTests: XCTestCase {
     /// An environment with no SID_* variables from the caller, plus `extra`.
     private func environment(_ extra: [String: String]) -> [String: String] {
         // A free admin port: tests (and other checkouts) run side by side.
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") }.merging(["SID_ADMIN_PORT": "0"]) { $1 }
-            .merging(extra) { $1 }
+        ServedProcess.environment(["SID_ADMIN_PORT": "0"].merging(extra) { $1 })
     }
 
     /// The LibRaw crash the fuzzer found, kept in the repository.

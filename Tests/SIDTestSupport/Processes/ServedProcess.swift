@@ -16,10 +16,17 @@ public final class ServedProcess {
     /// environment but those in `environment`, on 127.0.0.1 and free ports (main and admin) unless `environment`
     /// says otherwise.
     public convenience init(_ arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
-        let inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") }
         try self.init(executable: Executables.sid(), arguments: arguments, directory: directory,
-                      environment: inherited.merging(["SID_HOST": "127.0.0.1", "SID_PORT": "0", "SID_ADMIN_PORT": "0"]) { $1 }
-                          .merging(environment) { $1 })
+                      environment: Self.environment(["SID_HOST": "127.0.0.1", "SID_PORT": "0", "SID_ADMIN_PORT": "0"]
+                          .merging(environment) { $1 }))
+    }
+
+    /// The caller's environment without its SID_* settings, plus `extra`. `SID_DECODER_MEMORY_MB` is kept: the
+    /// sanitizer runs (scripts/ci/sanitizers.sh) set it to 0 so that the decoder helper runs without the limits a
+    /// sanitizer's shadow memory and report files cannot live under.
+    public static func environment(_ extra: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SID_") || $0.key == "SID_DECODER_MEMORY_MB" }
+            .merging(extra) { $1 }
     }
 
     public init(executable: String, arguments: [String], directory: URL, environment: [String: String]) throws {

@@ -28,6 +28,8 @@ public final class ServiceHarness {
         // The test runner is not `sid`, so the default helper (/proc/self/exe) cannot decode; the isolation
         // tests point `decoderExecutable` at the built `sid`.
         configuration.decoder = .inProcess
+        // Sanitizer runs (scripts/ci/sanitizers.sh) set 0: no limits on isolated decoders, as `sid serve` reads it.
+        if ProcessInfo.processInfo.environment["SID_DECODER_MEMORY_MB"] == "0" { configuration.decoderMemoryMegabytes = 0 }
         configure(&configuration)
         let capture = log
         service = EnhanceService(configuration: configuration,
