@@ -11,17 +11,6 @@ final class CORSBrowserTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/ci/browser-cors.py").path
 
-    private func requireBrowser() throws {
-        var missing = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"]
-            .filter { !FileManager.default.isExecutableFile(atPath: $0) }
-        if missing.isEmpty, (try? Subprocess.run("/usr/bin/python3", ["-c", "import selenium"]))?.status != 0 {
-            missing.append("python3-selenium")
-        }
-        guard !missing.isEmpty else { return }
-        let message = "the browser test needs \(missing.joined(separator: ", ")); scripts/ci/install-deps.sh installs them"
-        if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail(message) }
-        throw XCTSkip(message)
-    }
 
     /// A port nothing listens on right now, for the page's own server.
     private func freePort() throws -> Int {
@@ -42,7 +31,7 @@ final class CORSBrowserTests: XCTestCase {
     }
 
     func testAPageOnAnAllowedOriginCallsTheAPIAndAnotherOriginIsStopped() throws {
-        try requireBrowser()
+        try HeadlessChromium.require()
         let pagePort = try freePort()
         let harness = try ServiceHarness { $0.corsOrigins = ["http://127.0.0.1:\(pagePort)"] }
         let output = try Subprocess.run("/usr/bin/python3", [

@@ -9,23 +9,9 @@ final class HomePageTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/ci/browser-home-page.py").path
 
-    /// What the browser test needs that is not installed; CI must have it all.
-    private func requireBrowser() throws {
-        var missing = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"]
-            .filter { !FileManager.default.isExecutableFile(atPath: $0) }
-        if missing.isEmpty, (try? Subprocess.run("/usr/bin/python3", ["-c", "import selenium"]))?.status != 0 {
-            missing.append("python3-selenium")
-        }
-        guard !missing.isEmpty else { return }
-        let message = "the browser test needs \(missing.joined(separator: ", ")); scripts/ci/install-deps.sh installs them"
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            XCTFail(message)
-        }
-        throw XCTSkip(message)
-    }
 
     func testTheHomePageEnhancesARawInARealBrowser() throws {
-        try requireBrowser()
+        try HeadlessChromium.require()
         let harness = try ServiceHarness()
         let screenshot = SampleRaws.directory.appendingPathComponent("home-page.png").path
         // The baseline model, so the screenshot shows a picture rather than synthetic weights' noise.
