@@ -116,9 +116,39 @@ static int sid_tiff_known_text_tag(uint32_t tag) {
            tag == TIFFTAG_SOFTWARE || tag == TIFFTAG_DATETIME || tag == TIFFTAG_ARTIST || tag == TIFFTAG_COPYRIGHT;
 }
 
+static int sid_tiff_has_text(const char *text) {
+    return text != NULL && text[0] != '\0';
+}
+
+/// Writes the Exif IFD after the image's IFD, then points IFD0's ExifIFD at it (libtiff's custom-directory
+/// sequence: the offset is only known once the custom directory is written). libtiff keeps rationals as floats, so
+/// 1/30 s is read back as 0.0333333351: a display rounds it to 1/30, a reader comparing to 1e-6 finds it.
+static int sid_tiff_write_exif(TIFF *tif, const sid_tiff_exif *exif) {
+    // Unlike the rest of libtiff, TIFFCreateEXIFDirectory returns 0 on success.
+    if (TIFFCreateEXIFDirectory(tif) != 0) return 0;
+    int ok = TIFFSetField(tif, EXIFTAG_EXIFVERSION, "0231");
+    if (ok && exif->exposure_time > 0) ok = TIFFSetField(tif, EXIFTAG_EXPOSURETIME, exif->exposure_time);
+    if (ok && exif->f_number > 0) ok = TIFFSetField(tif, EXIFTAG_FNUMBER, exif->f_number);
+    if (ok && exif->iso > 0) {
+        const uint16_t iso = exif->iso > 65535 ? 65535 : (uint16_t)exif->iso;
+        ok = TIFFSetField(tif, EXIFTAG_ISOSPEEDRATINGS, 1, &iso);
+    }
+    if (ok && sid_tiff_has_text(exif->date_time_original)) {
+        ok = TIFFSetField(tif, EXIFTAG_DATETIMEORIGINAL, exif->date_time_original);
+    }
+    if (ok && exif->focal_length > 0) ok = TIFFSetField(tif, EXIFTAG_FOCALLENGTH, exif->focal_length);
+    if (ok && sid_tiff_has_text(exif->lens_model)) ok = TIFFSetField(tif, EXIFTAG_LENSMODEL, exif->lens_model);
+    uint64_t offset = 0;
+    if (ok) ok = TIFFWriteCustomDirectory(tif, &offset);
+    if (ok) ok = TIFFSetDirectory(tif, 0);
+    if (ok) ok = TIFFSetField(tif, TIFFTAG_EXIFIFD, offset);
+    if (ok) ok = TIFFRewriteDirectory(tif);
+    return ok;
+}
+
 sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
                                     int compression, int deflate_level, int orientation,
-                                    const sid_tiff_text *texts, int text_count,
+                                    const sid_tiff_text *texts, int text_count, const sid_tiff_exif *exif,
                                     unsigned char **out_data, size_t *out_size,
                                     char message[SID_TIFF_MESSAGE_CAPACITY]) {
     int valid = out_data != NULL && out_size != NULL && samples != NULL && width > 0 && height > 0 &&
@@ -177,6 +207,9 @@ sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_
     for (int index = 0; ok && index < text_count; index++) {
         ok = TIFFSetField(tif, texts[index].tag, texts[index].value);
     }
+    // The pointer is written now and patched once the Exif IFD has an offset, so IFD0 keeps its size and is
+    // rewritten in place rather than copied to the end of the file.
+    if (ok && exif != NULL) ok = TIFFSetField(tif, TIFFTAG_EXIFIFD, (uint64_t)0);
     // libtiff's predictor works in place on the strip it is given, so each strip goes through a scratch copy.
     unsigned char *scratch = ok ? (unsigned char *)malloc(row_bytes * rows_per_strip) : NULL;
     if (ok && scratch == NULL) {
@@ -192,6 +225,7 @@ sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_
     }
     free(scratch);
     if (ok) ok = TIFFWriteDirectory(tif);
+    if (ok && exif != NULL) ok = sid_tiff_write_exif(tif, exif);
     TIFFClose(tif);
     if (!ok || memory.failed || memory.out_of_memory) {
         if (memory.out_of_memory) {

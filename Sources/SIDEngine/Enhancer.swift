@@ -209,7 +209,14 @@ public final class Enhancer {
     static func pngMetadata(model: String, ratio: Float, metadata: RawMetadata, options: EnhanceOptions,
                             orientation: Orientation) -> (text: [(String, String)], exif: [UInt8]) {
         let text = [("Software", "sid"), ("sid:model", model), ("sid:ratio", format(ratio))]
-        guard options.metadata == .keep else { return (text, []) }
+        let exif = cameraExif(model: model, ratio: ratio, metadata: metadata, options: options, orientation: orientation)
+        return (text, exif?.bytes ?? [])
+    }
+
+    /// What the camera recorded, with sid as the software; nil when the options strip it.
+    static func cameraExif(model: String, ratio: Float, metadata: RawMetadata, options: EnhanceOptions,
+                           orientation: Orientation) -> CameraExif? {
+        guard options.metadata == .keep else { return nil }
         var exif = CameraExif()
         exif.make = metadata.make
         exif.model = metadata.model
@@ -221,11 +228,12 @@ public final class Enhancer {
         exif.captureTime = metadata.timestamp
         exif.focalLength = metadata.focalLength
         exif.lens = metadata.lens
-        return (text, exif.bytes)
+        return exif
     }
 
     /// The image in the format the options ask for, with sid's names and, unless stripped, the camera's: PNG text
-    /// chunks and eXIf, the same EXIF block in JPEG's APP1, TIFF's own Make/Model/Software/ImageDescription tags.
+    /// chunks and eXIf, the same EXIF block in JPEG's APP1, TIFF's own Make/Model/Software/ImageDescription tags
+    /// and an Exif IFD with the exposure.
     /// `orientation` is what a viewer still has to do (identity for an upright image).
     private func encode(rgb8: UnsafeBufferPointer<UInt8>?, rgb16: UnsafeBufferPointer<UInt16>?, width: Int, height: Int,
                         options: EnhanceOptions, model: String, ratio: Float, metadata: RawMetadata,
@@ -241,13 +249,15 @@ public final class Enhancer {
             return try JPEGEncoder(quality: options.quality).encode(rgb8: rgb8, width: width, height: height, exif: exif)
         case .tiff:
             let tags = Self.tiffTags(model: model, ratio: ratio, metadata: metadata, options: options)
+            let camera = Self.cameraExif(model: model, ratio: ratio, metadata: metadata, options: options,
+                                         orientation: orientation)
             let tiff = TIFFEncoder()
             if let rgb16 {
                 return try tiff.encode(rgb16: rgb16, width: width, height: height, text: tags,
-                                       orientation: orientation.exifOrientation)
+                                       orientation: orientation.exifOrientation, exif: camera)
             }
             return try tiff.encode(rgb8: rgb8!, width: width, height: height, text: tags,
-                                   orientation: orientation.exifOrientation)
+                                   orientation: orientation.exifOrientation, exif: camera)
         }
     }
 

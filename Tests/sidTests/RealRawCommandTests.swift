@@ -96,6 +96,19 @@ final class RealRawCommandTests: XCTestCase {
         XCTAssertEqual(tags["Software"] as? String, "sid (model baseline, ratio 4)")
         let bare = try run("/usr/bin/exiftool", ["-j", "-EXIF:all", file("bare.png").path])
         XCTAssertFalse(bare.stdout.contains("Canon"), bare.stdout)
+        // The TIFF output says the same, the exposure in its Exif IFD (issue 15).
+        XCTAssertEqual(try sid.run(["enhance", path, "--ratio", "4", "-o", "canon.tiff"]).status, 0)
+        let tiff = try run("/usr/bin/exiftool", ["-j", "-n", "-EXIF:all", file("canon.tiff").path])
+        let tiffTags = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(tiff.stdout.utf8)) as? [[String: Any]])?.first)
+        for key in ["Make", "Model", "ISO", "DateTimeOriginal", "Orientation"] {
+            XCTAssertEqual(tiffTags[key].map { "\($0)" }, tags[key].map { "\($0)" }, key)
+        }
+        // The PNG's EXIF keeps what is not 1/n s to 1/1000 (this camera's 0.01983 s is 0.020 there); libtiff keeps
+        // rationals through a float.
+        for key in ["FNumber", "FocalLength", "ExposureTime"] {
+            let expected = try XCTUnwrap(tags[key] as? Double, key)
+            XCTAssertEqual(tiffTags[key] as? Double ?? -1, expected, accuracy: 0.0005 + expected * 1e-6, key)
+        }
     }
 
     func testDataErrorsExit65WithoutUsageText() throws {

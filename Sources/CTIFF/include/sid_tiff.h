@@ -36,14 +36,25 @@ typedef struct sid_tiff_text {
     const char *value;
 } sid_tiff_text;
 
+/// The camera's exposure, for an Exif IFD that the first IFD points to (ExifIFD, 34665). Numbers <= 0 and NULL or
+/// empty strings are left out, as the camera did not record them; ExifVersion is always written.
+typedef struct sid_tiff_exif {
+    double exposure_time;  // seconds
+    double f_number;
+    double focal_length;   // millimetres
+    int iso;
+    const char *date_time_original;  // "YYYY:MM:DD HH:MM:SS"
+    const char *lens_model;
+} sid_tiff_exif;
+
 /// Encodes interleaved RGB samples (uint8_t for bit_depth 8, host-order uint16_t for 16) as a baseline
 /// little-endian TIFF: one IFD, chunky RGB, strips, the given Orientation (1-8; 1: the samples are upright) and
-/// ASCII tags.
+/// ASCII tags, and an Exif IFD when `exif` is not NULL.
 /// LZW and Deflate use the horizontal-differencing predictor; deflate_level (1-9) applies to Deflate.
 /// On success *out_data is a malloc'd buffer the caller frees with sid_tiff_free.
 sid_tiff_status sid_tiff_encode_rgb(const void *samples, uint32_t width, uint32_t height, int bit_depth,
                                     int compression, int deflate_level, int orientation,
-                                    const sid_tiff_text *texts, int text_count,
+                                    const sid_tiff_text *texts, int text_count, const sid_tiff_exif *exif,
                                     unsigned char **out_data, size_t *out_size,
                                     char message[SID_TIFF_MESSAGE_CAPACITY]);
 
