@@ -31,14 +31,16 @@ struct EnhanceRequest {
     }
 
     /// The raw file (the whole body, or the file part of a form: a slice, not a copy) and the engine options,
-    /// with the form's text fields added to the query's parameters, and the names of the parameters ignored.
-    func upload(body: [UInt8], models: [String]) throws -> (raw: ArraySlice<UInt8>, options: EnhanceOptions, ignored: [String]) {
+    /// with the form's text fields added to the query's parameters. `ignored` gets the names of the parameters
+    /// ignored, query and form, even when the upload is refused: the error answer lists them too.
+    func upload(body: [UInt8], models: [String], ignored: inout [String]) throws -> (raw: ArraySlice<UInt8>, options: EnhanceOptions) {
+        ignored = parameters.ignored
         guard uploadKind == .multipart else {
             guard !body.isEmpty else {
                 throw ServiceError.badRequest("the request body is empty: send the raw file as the body "
                     + "(curl --data-binary @photo.ARW) or as the form field \"file\" (curl -F file=@photo.ARW)")
             }
-            return (body[...], try parameters.options(accept: accept), parameters.ignored)
+            return (body[...], try parameters.options(accept: accept))
         }
         let form: MultipartFormData
         do {
@@ -59,6 +61,7 @@ struct EnhanceRequest {
         }
         let filePart = form.parts[fileIndex]
         var parameters = parameters
+        defer { ignored = parameters.ignored }
         for (index, part) in form.parts.enumerated() where index != fileIndex {
             try parameters.set(part.name, to: String(decoding: part.body, as: UTF8.self), models: models)
         }
@@ -68,7 +71,7 @@ struct EnhanceRequest {
         guard !filePart.body.isEmpty else {
             throw ServiceError.badRequest("the form's file \"\(filePart.filename ?? filePart.name)\" is empty")
         }
-        return (filePart.body, try parameters.options(accept: accept), parameters.ignored)
+        return (filePart.body, try parameters.options(accept: accept))
     }
 
     static func notRawSentence(_ mediaType: String) -> String {
@@ -186,9 +189,7 @@ struct EnhanceParameters: Equatable {
     /// Takes one parameter; `models` are the names a request may ask for.
     mutating func set(_ name: String, to value: String, models: [String]) throws {
         guard Self.names.contains(name) else {
-            // Bounded, printable: the names go back in a header and into the log.
-            let shown = String(name.unicodeScalars.filter { (0x21...0x7E).contains($0.value) && $0 != "," }.prefix(40))
-            if !shown.isEmpty, !ignored.contains(shown), ignored.count < 16 { ignored.append(shown) }
+            ignore(name)
             return
         }
         guard given.insert(name).inserted else {
@@ -236,6 +237,21 @@ struct EnhanceParameters: Equatable {
     }
 
     /// Takes every pair of a query.
+    /// The names in `target`'s query that the service does not know, as X-SID-Ignored-Parameters lists them; read
+    /// from the head before anything else is checked, so that every answer to the request can carry them.
+    static func unknownNames(in target: String) -> [String] {
+        guard let query = try? QueryParameters(target: target) else { return [] }
+        var parameters = EnhanceParameters()
+        for (name, _) in query.pairs where !names.contains(name) { parameters.ignore(name) }
+        return parameters.ignored
+    }
+
+    private mutating func ignore(_ name: String) {
+        // Bounded, printable: the names go back in a header and into the log.
+        let shown = String(name.unicodeScalars.filter { (0x21...0x7E).contains($0.value) && $0 != "," }.prefix(40))
+        if !shown.isEmpty, !ignored.contains(shown), ignored.count < 16 { ignored.append(shown) }
+    }
+
     mutating func set(_ query: QueryParameters, models: [String]) throws {
         for (name, value) in query.pairs { try set(name, to: value, models: models) }
     }

@@ -46,6 +46,8 @@ struct ServiceHandler: HTTPHandler {
         var origin: String?
         /// The id of the caller's API key (never the key).
         var keyID: String?
+        /// Parameters of /v1/enhance the service does not know, listed in every answer to it.
+        var ignoredParameters: [String] = []
     }
 
     // MARK: - Before the body
@@ -121,6 +123,7 @@ struct ServiceHandler: HTTPHandler {
             throw ServiceError.methodNotAllowed(method: head.method.rawValue, allowed: route.allowedMethods)
         }
         exchange.route = route
+        if route == .enhance { exchange.ignoredParameters = EnhanceParameters.unknownNames(in: target) }
         if let keys, route.needsKey {
             exchange.keyID = try keys.authenticate(head)
         }
@@ -162,12 +165,17 @@ struct ServiceHandler: HTTPHandler {
     }
 
     private static func failure(_ error: Error, exchange: inout Exchange) -> HTTPResponseMessage {
-        guard let serviceError = error as? ServiceError else {
-            exchange.detail = "\(error)"
-            return ServiceError.internalError("\(error)").response(requestID: exchange.requestID)
-        }
-        exchange.detail = serviceError.description
-        return serviceError.response(requestID: exchange.requestID)
+        let serviceError = error as? ServiceError ?? .internalError("\(error)")
+        exchange.detail = error is ServiceError ? serviceError.description : "\(error)"
+        var response = serviceError.response(requestID: exchange.requestID)
+        addIgnoredParameters(to: &response, exchange: exchange)
+        return response
+    }
+
+    /// X-SID-Ignored-Parameters, on the 200 and on every error the service gives once it has read the head.
+    private static func addIgnoredParameters(to response: inout HTTPResponseMessage, exchange: Exchange) {
+        guard !exchange.ignoredParameters.isEmpty else { return }
+        response.head.headerFields[ServiceHeaders.ignoredParameters] = exchange.ignoredParameters.joined(separator: ", ")
     }
 
     private func respond(to request: HTTPRequestMessage, connection: ConnectionContext,
@@ -215,7 +223,7 @@ struct ServiceHandler: HTTPHandler {
                          exchange: inout Exchange) throws -> HTTPResponseMessage {
         // A request whose head was accepted before draining began is in flight, and is served.
         guard let pool = state.pool, let enhance = exchange.enhance else { throw ServiceError.starting }
-        let upload = try enhance.upload(body: request.body, models: state.modelNames)
+        let upload = try enhance.upload(body: request.body, models: state.modelNames, ignored: &exchange.ignoredParameters)
         do {
             try upload.raw.withUnsafeBytes { try TIFFLayoutCheck(maxPixels: maxPixels).check($0) }
         } catch let error as RawDecodingError {
@@ -242,7 +250,6 @@ struct ServiceHandler: HTTPHandler {
         fields[.cacheControl] = "no-store"
         // The format may come from Accept; a cache must not hand a PNG to a client that asked for JPEG.
         fields[.vary] = "Accept"
-        if !upload.ignored.isEmpty { fields[ServiceHeaders.ignoredParameters] = upload.ignored.joined(separator: ", ") }
         fields[ServiceHeaders.ratio] = Self.format(result.ratio)
         fields[ServiceHeaders.ratioSource] = result.ratioWasEstimated ? "auto" : "given"
         fields[ServiceHeaders.model] = result.model
@@ -252,7 +259,9 @@ struct ServiceHandler: HTTPHandler {
             fields.append(HTTPField(name: ServiceHeaders.warning, value: warning))
         }
         // The encoder's array itself goes to the socket: no copy on the way out.
-        return HTTPResponseMessage(status: .ok, headerFields: fields, body: result.image)
+        var response = HTTPResponseMessage(status: .ok, headerFields: fields, body: result.image)
+        Self.addIgnoredParameters(to: &response, exchange: exchange)
+        return response
     }
 
     /// Waits for the job, giving up its place if the client leaves or it waits past its deadline.

@@ -133,6 +133,35 @@ final class EnhanceServiceAPITests: XCTestCase {
         XCTAssertNil(try enhance().header("X-SID-Ignored-Parameters"))
     }
 
+    /// The names are listed on error answers too: a pipeline that misspells "ratio" as "ration" and also sends a bad
+    /// value sees both mistakes in one answer, whichever check refused it (head, query, form, raw).
+    func testErrorAnswersNameTheIgnoredParametersToo() throws {
+        let badValue = try enhance("ration=100&ratio=abc")
+        try assertProblem(badValue, 400, containing: "ratio")
+        XCTAssertEqual(badValue.header("X-SID-Ignored-Parameters"), "ration")
+        let notAcceptable = try enhance("ratio=100&utm_source=x", "-H", "Accept: image/webp")
+        XCTAssertEqual(notAcceptable.status, 406, notAcceptable.bodyText)
+        XCTAssertEqual(notAcceptable.header("X-SID-Ignored-Parameters"), "utm_source")
+        let notRaw = try Curl.run(["--data-binary", "@\(SampleRaws.small)", "-H", "Content-Type: image/png",
+                                   "\(url)/v1/enhance?token=1"])
+        XCTAssertEqual(notRaw.status, 415, notRaw.bodyText)
+        XCTAssertEqual(notRaw.header("X-SID-Ignored-Parameters"), "token")
+        let unreadable = try Curl.run(["--data-binary", "not a raw file at all", "-H", "Content-Type: application/octet-stream",
+                                       "\(url)/v1/enhance?ratio=100&token=1"])
+        XCTAssertEqual(unreadable.status, 415, "LibRaw refuses it in the worker: \(unreadable.bodyText)")
+        XCTAssertEqual(unreadable.header("X-SID-Ignored-Parameters"), "token")
+        let twoFiles = try Curl.run(["-F", "file=@\(SampleRaws.small)", "-F", "other=@\(SampleRaws.tiny)", "-F", "colour=blue",
+                                     "\(url)/v1/enhance?token=1"])
+        XCTAssertEqual(twoFiles.status, 400, twoFiles.bodyText)
+        XCTAssertEqual(twoFiles.header("X-SID-Ignored-Parameters"), "token")
+        let badFormValue = try Curl.run(["-F", "file=@\(SampleRaws.small)", "-F", "colour=blue", "-F", "bits=7",
+                                         "\(url)/v1/enhance?token=1"])
+        XCTAssertEqual(badFormValue.status, 400, badFormValue.bodyText)
+        XCTAssertEqual(badFormValue.header("X-SID-Ignored-Parameters"), "token, colour", "form fields seen before the refusal")
+        let other = try Curl.run(["\(url)/v1/models?token=1"])
+        XCTAssertNil(other.header("X-SID-Ignored-Parameters"), "only /v1/enhance has parameters to ignore")
+    }
+
     func testAFormTakesExactlyOneFilePart() throws {
         let named = try Curl.run(["-F", "photo=@\(SampleRaws.small)", "-F", "ratio=100", "-F", "colour=blue",
                                   "\(url)/v1/enhance"])

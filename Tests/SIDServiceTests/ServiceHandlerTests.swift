@@ -104,13 +104,14 @@ final class ServiceHandlerTests: XCTestCase {
         XCTAssertEqual(request.uploadKind, .multipart)
         let form = Array(("--b\r\nContent-Disposition: form-data; name=bits\r\n\r\n16\r\n"
             + "--b\r\nContent-Disposition: form-data; name=file; filename=x.ARW\r\n\r\nRAW!\r\n--b--\r\n").utf8)
-        let upload = try request.upload(body: form, models: ["sid-sony"])
+        var ignored: [String] = []
+        let upload = try request.upload(body: form, models: ["sid-sony"], ignored: &ignored)
         XCTAssertEqual(Array(upload.raw), Array("RAW!".utf8))
         XCTAssertEqual(upload.options.bits, 16)
         XCTAssertEqual(upload.options.ratio, .fixed(100), "the query parsed at the head still counts")
         let repeated = Array(("--b\r\nContent-Disposition: form-data; name=ratio\r\n\r\n50\r\n"
             + "--b\r\nContent-Disposition: form-data; name=file; filename=x.ARW\r\n\r\nRAW!\r\n--b--\r\n").utf8)
-        XCTAssertThrowsError(try request.upload(body: repeated, models: ["sid-sony"])) {
+        XCTAssertThrowsError(try request.upload(body: repeated, models: ["sid-sony"], ignored: &ignored)) {
             XCTAssertTrue("\($0)".contains("more than once"), "\($0)")
         }
 
