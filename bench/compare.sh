@@ -6,7 +6,8 @@
 #   bench/compare.sh --quick                   # smoke test: 2 rounds on a 512x512 packed frame
 #   SID=/path/to/sid bench/compare.sh          # time a given binary instead of building one
 #
-# Installs bench/requirements.txt (about 1 GB of wheels, torch the largest) into .build-compare/venv, builds
+# Installs bench/requirements.txt (about 300 MB of wheels from PyPI, torch's CPU wheel from the local wheel
+# directory; 1.5 GB installed) into .build-compare/venv, builds
 # `sid` in release mode unless SID is set, and leaves weights, inputs and results
 # (compare-WxH.json and .md) in .build-compare/. Not part of CI: it downloads wheels and takes minutes.
 # Needs: python3 with venv, swift (unless SID is set); taskset pins every runtime to the same CPUs.
