@@ -285,6 +285,8 @@ def markdown(result):
     ]
     for row in result["timing"]:
         kept = f"{row['kept']} of {row['total']}" + (" (all contended, all shown)" if row["allContended"] else "")
+        if row["runtime"] == "sid":
+            kept = f"{row['total']} runs"
         lines.append(f"| {(row['runtime'] + ' ' + row['version']).strip()} | {row['precision']} | "
                      f"{row['medianRatio']:.2f} [{row['ratioRange'][0]:.2f}-{row['ratioRange'][1]:.2f}] | "
                      f"{row['medianSeconds']:.2f} | {row['minSeconds']:.2f} | {kept} | {row['peakRSSMegabytes']:.0f} |")
