@@ -8,6 +8,10 @@ public enum KernelSelection {
     /// "avx512", "avx2" or "portable".
     public static var instructionSet: String { String(cString: sid_kernels_instruction_set()) }
 
-    /// Switches the whole process to another copy; false if this CPU cannot run it. For tests.
-    static func use(_ instructionSet: String) -> Bool { sid_kernels_use(instructionSet) != 0 }
+    /// Every copy CKernels is built as, best first; `use(_:)` takes one of these names.
+    public static let instructionSets = ["avx512", "avx2", "portable"]
+
+    /// Switches the whole process to another copy; false if the name is unknown or this CPU cannot run it.
+    /// For tests and `sid bench --kernels`; call it before any forward pass starts.
+    public static func use(_ instructionSet: String) -> Bool { sid_kernels_use(instructionSet) != 0 }
 }

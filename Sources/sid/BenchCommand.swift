@@ -35,6 +35,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --input: write the last run's float output (before the clip to [0, 1]) as .npy [1, 3, sH, sW].")
     var saveOutput: String?
 
+    @Option(help: ArgumentHelp(
+        "Run this compiled copy of the kernels instead of the best one the CPU supports: \(KernelSelection.instructionSets.joined(separator: ", ")).",
+        valueName: "copy"))
+    var kernels: String?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -72,9 +77,18 @@ struct BenchCommand: ParsableCommand {
         if saveOutput != nil, input == nil {
             throw ValidationError("--save-output needs --input (the synthetic scene's output is an 8-bit PNG)")
         }
+        if let kernels, !KernelSelection.instructionSets.contains(kernels) {
+            throw ValidationError("--kernels must be one of \(KernelSelection.instructionSets.joined(separator: ", ")), not '\(kernels)'")
+        }
     }
 
     func run() throws {
+        if let kernels {
+            guard KernelSelection.use(kernels) else {
+                throw ValidationError("--kernels \(kernels): this CPU cannot run the \(kernels) copy of the kernels "
+                                      + "(it runs \(KernelSelection.instructionSet))")
+            }
+        }
         let report = try input.map(benchPacked) ?? benchScene()
         if json {
             let encoder = JSONEncoder()

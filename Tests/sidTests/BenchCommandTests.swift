@@ -105,6 +105,38 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertLessThan(largest, 1e-5, "2 threads may sum in another order than 1, nothing more")
     }
 
+    func testKernelsOptionRunsTheNamedCopyAndRefusesOnesThisCPUCannotRun() throws {
+        XCTAssertEqual(try sid.run(["sample", "dark.dng", "--width", "96", "--height", "64"]).status, 0)
+        XCTAssertEqual(try sid.run(["pack", "dark.dng", "--ratio", "100", "-o", "packed.npy"]).status, 0)
+        let best = try json(try sid.run(["bench", "--input", "packed.npy", "--runs", "1", "--threads", "1", "--json",
+                                         "--save-output", "best.npy"]))
+        let bestCopy = try XCTUnwrap(best["kernels"] as? String)
+        XCTAssertTrue(KernelSelection.instructionSets.contains(bestCopy), bestCopy)
+        let expected = try NPYArray(parsing: Data(contentsOf: URL(fileURLWithPath: path("best.npy"))))
+        var ran: [String] = []
+        for copy in KernelSelection.instructionSets {
+            let outcome = try sid.run(["bench", "--input", "packed.npy", "--runs", "1", "--threads", "1", "--json",
+                                       "--kernels", copy, "--save-output", "\(copy).npy"])
+            // The copies after the best one always run; the ones before it only on a CPU that has their instructions.
+            guard outcome.status == 0 else {
+                XCTAssertLessThan(KernelSelection.instructionSets.firstIndex(of: copy)!,
+                                  KernelSelection.instructionSets.firstIndex(of: bestCopy)!, outcome.stderr)
+                XCTAssertTrue(outcome.stderr.contains("cannot run the \(copy) copy"), outcome.stderr)
+                continue
+            }
+            ran.append(copy)
+            XCTAssertEqual(try json(outcome)["kernels"] as? String, copy)
+            let table = try sid.run(["bench", "--input", "packed.npy", "--runs", "1", "--threads", "1", "--kernels", copy])
+            XCTAssertTrue(table.stdout.contains("\(copy) kernels"), table.stdout)
+            let saved = try NPYArray(parsing: Data(contentsOf: URL(fileURLWithPath: path("\(copy).npy"))))
+            XCTAssertEqual(saved.shape, expected.shape)
+            let largest = zip(saved.values, expected.values).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThan(largest, 1e-4, "\(copy) against \(bestCopy)")
+        }
+        XCTAssertTrue(ran.contains(bestCopy) && ran.contains("portable"), "\(ran)")
+        try sid.assertRefuses(["bench", "--kernels", "sse9"], mentioning: "--kernels must be one of avx512, avx2, portable")
+    }
+
     func testInputMistakesGiveAReadableErrorAndAFailingStatus() throws {
         try Data("not numpy".utf8).write(to: URL(fileURLWithPath: path("text.npy")))
         try NPYArray(shape: [1, 3, 32, 32], values: Array(repeating: 0, count: 3 * 32 * 32)).encoded()
