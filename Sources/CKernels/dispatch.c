@@ -69,6 +69,24 @@ void sid_winograd_f4x4_3x3(const sid_conv3x3 *conv, int first_tile, int tile_cou
     kernels()->winograd_f4x4_3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
 }
 
+size_t sid_winograd_f6x6_3x3_filter_floats(int in_channels, int out_channels) {
+    return (size_t)64 * sid_padded(in_channels) * sid_panels(out_channels) * 32;
+}
+
+void sid_winograd_f6x6_3x3_filters(const float *weights, int in_channels, int out_channels, int first_in, int end_in,
+                                   float *filters) {
+    kernels()->winograd_f6x6_3x3_filters(weights, in_channels, out_channels, first_in, end_in, filters);
+}
+
+size_t sid_winograd_f6x6_3x3_scratch_floats(int in_channels, int out_channels, int tiles) {
+    return (size_t)64 * tiles * (sid_padded(in_channels) + sid_padded(out_channels));
+}
+
+void sid_winograd_f6x6_3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                           float *scratch) {
+    kernels()->winograd_f6x6_3x3(conv, first_tile, tile_count, first_out, out_count, scratch);
+}
+
 size_t sid_direct_conv3x3_filter_floats(int in_channels, int out_channels) {
     return (size_t)9 * in_channels * sid_padded(out_channels);
 }

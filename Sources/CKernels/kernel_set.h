@@ -21,6 +21,7 @@
 #include "vector16.h"
 #include "gemm_x32.h"
 #include "winograd_f4x4_3x3.h"
+#include "winograd_f6x6_3x3.h"
 #include "direct_conv3x3.h"
 #include "transposed_conv2x2.h"
 #include "max_pool2x2.h"
@@ -29,6 +30,8 @@ const sid_kernel_table SID_JOIN(sid_kernels, SID_ISA) = {
     .name = SID_STRING(SID_ISA),
     .winograd_f4x4_3x3_filters = SID_KERNEL(sid_winograd_f4x4_3x3_filters),
     .winograd_f4x4_3x3 = SID_KERNEL(sid_winograd_f4x4_3x3),
+    .winograd_f6x6_3x3_filters = SID_KERNEL(sid_winograd_f6x6_3x3_filters),
+    .winograd_f6x6_3x3 = SID_KERNEL(sid_winograd_f6x6_3x3),
     .direct_conv3x3_filters = SID_KERNEL(sid_direct_conv3x3_filters),
     .direct_conv3x3 = SID_KERNEL(sid_direct_conv3x3),
     .gemm = SID_GEMM_NAME,

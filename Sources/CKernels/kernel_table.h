@@ -10,6 +10,10 @@ typedef struct {
                                       int end_in, float *filters);
     void (*winograd_f4x4_3x3)(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
                               float *scratch);
+    void (*winograd_f6x6_3x3_filters)(const float *weights, int in_channels, int out_channels, int first_in,
+                                      int end_in, float *filters);
+    void (*winograd_f6x6_3x3)(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                              float *scratch);
     void (*direct_conv3x3_filters)(const float *weights, int in_channels, int out_channels, float *filters);
     void (*direct_conv3x3)(const sid_conv3x3 *conv, int row, int x0, int count);
     void (*gemm)(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);

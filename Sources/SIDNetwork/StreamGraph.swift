@@ -81,9 +81,9 @@ struct StreamGraph {
             let c = architecture.channels(level: level)
             let (first, second) = model.encoder[level - 1]
             let activation = tensor(channels: c, level: level)
-            layer("conv\(level)_1", .convolution(first), [source], activation, unitRows: Self.unitRows(level))
+            layer("conv\(level)_1", .convolution(first), [source], activation, unitRows: first.algorithm.tileRows)
             let skip = tensor(channels: c, level: level)
-            layer("conv\(level)_2", .convolution(second), [activation], skip, unitRows: Self.unitRows(level))
+            layer("conv\(level)_2", .convolution(second), [activation], skip, unitRows: second.algorithm.tileRows)
             skips.append(skip)
             if level < 5 {
                 let pooled = tensor(channels: c, level: level + 1)
@@ -100,18 +100,20 @@ struct StreamGraph {
             layer("upv\(block)", .transposed(up), [deeper], upsampled, unitRows: Self.unitRows(level))
             let activation = tensor(channels: c, level: level)
             layer("conv\(block)_1", .convolution(first), [upsampled, skips[level - 1]], activation,
-                  unitRows: Self.unitRows(level))
+                  unitRows: first.algorithm.tileRows)
             let output = tensor(channels: c, level: level)
-            layer("conv\(block)_2", .convolution(second), [activation], output, unitRows: Self.unitRows(level))
+            layer("conv\(block)_2", .convolution(second), [activation], output, unitRows: second.algorithm.tileRows)
             deeper = output
         }
         final = deeper
         tensors[final].consumers.append(Self.outputConsumer)
     }
 
-    /// Rows per unit at each level: one row of Winograd tiles. More rows per unit would give the deep
-    /// levels' products more tiles per filter matrix, but every extra row a unit makes is lookahead
-    /// that doubles at each level up: the skip rings, hence memory, grow with it (8 at levels 4-5: +300 MB).
+    /// Rows per unit of the pools and transposed convs. A convolution makes one row of its Winograd tiles
+    /// per unit instead (4 rows, or 6 for F(6x6)): the walk pulls any mix of unit heights, and `prepare`
+    /// measures the rings for it. More rows per unit would give the deep levels' products more tiles per
+    /// filter matrix, but every extra row a unit makes is lookahead that doubles at each level up: the
+    /// skip rings, hence memory, grow with it (8 at levels 4-5: +300 MB).
     static func unitRows(_ level: Int) -> Int { 4 }
 
     /// The last row of `input` that making output rows `rows` of `layer` reads.

@@ -4,17 +4,32 @@ import SIDModel
 /// A SID U-Net with its weights, laid out for the forward pass. Immutable: every worker's
 /// `UNetRunner` shares one.
 public final class UNet: @unchecked Sendable {
-    /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters laid out once at load for its
-    /// kernel: Winograd F(4x4, 3x3), [36][cout panels of 32][cin rounded up to 16][32], or, when `direct`,
-    /// [9][cin][cout rounded up to 16] for the direct kernel.
-    struct Convolution {
-        let inChannels: Int
-        let outChannels: Int
+    /// How a 3x3 convolution is computed.
+    enum Algorithm: String, Sendable {
         /// conv1_1 reads the 4 or 9 packed planes: Winograd would pad them to 16 channels and spend most of
         /// its work on zeros, so it is computed directly (same multiplications as Winograd on 16, no transforms).
-        let direct: Bool
+        case direct
+        /// Winograd F(4x4, 3x3): 36 products per 16 outputs, errors of a few ulps.
+        case f4x4
+        /// Winograd F(6x6, 3x3): 64 products per 36 outputs (a fifth fewer), about ten times F(4x4)'s error.
+        case f6x6
+
+        /// Output rows of one tile, hence the granularity of the layer's units (`StreamGraph.Layer.unitRows`).
+        var tileRows: Int { self == .f6x6 ? 6 : 4 }
+    }
+
+    /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters laid out once at load for its
+    /// kernel: Winograd, [points (36 or 64)][cout panels of 32][cin rounded up to 16][32], or, when direct,
+    /// [9][cin][cout rounded up to 16] for the direct kernel.
+    struct Convolution {
+        let name: String
+        let inChannels: Int
+        let outChannels: Int
+        let algorithm: Algorithm
         let filters: [Float]
         let bias: [Float]
+
+        var direct: Bool { algorithm == .direct }
     }
 
     /// A 1x1 convolution (conv10, no activation): `weights` is [cin][cout rounded up to 16].
@@ -35,6 +50,8 @@ public final class UNet: @unchecked Sendable {
     }
 
     public let architecture: SIDArchitecture
+    /// The Winograd layers computed by F(6x6).
+    public let winograd: WinogradPlan
     /// conv1_1 ... conv5_2: the encoder, two per level.
     let encoder: [(first: Convolution, second: Convolution)]
     /// upv6/conv6 ... upv9/conv9: the decoder from level 4 back up to level 1.
@@ -43,13 +60,18 @@ public final class UNet: @unchecked Sendable {
 
     /// Builds the network from PyTorch-named tensors.
     ///
-    /// - Parameter tensor: looks a tensor up by name; returns its shape and fp32 values.
+    /// - Parameters:
+    ///   - winograd: which Winograd layers use F(6x6); `WinogradPlan.standard` unless the
+    ///     SID_WINOGRAD_F6X6 environment variable says otherwise (for measuring, see WinogradPlan).
+    ///   - tensor: looks a tensor up by name; returns its shape and fp32 values.
     /// Every tensor the architecture names must be present with its exact shape.
     public init(
         architecture: SIDArchitecture,
+        winograd: WinogradPlan = .fromEnvironment(),
         tensor: (String) -> (shape: [Int], values: [Float])?
     ) throws {
         self.architecture = architecture
+        self.winograd = winograd
         let expected = Dictionary(uniqueKeysWithValues: architecture.tensorShapes.map { ($0.name, $0.shape) })
 
         func load(_ name: String) throws -> [Float] {
@@ -62,8 +84,13 @@ public final class UNet: @unchecked Sendable {
         }
         func convolution(_ name: String, _ cin: Int, _ cout: Int, direct: Bool = false) throws -> Convolution {
             let weights = try load("\(name).weight")
-            let count = direct ? sid_direct_conv3x3_filter_floats(Int32(cin), Int32(cout))
-                               : sid_winograd_f4x4_3x3_filter_floats(Int32(cin), Int32(cout))
+            let algorithm: Algorithm = direct ? .direct : winograd.f6x6Layers.contains(name) ? .f6x6 : .f4x4
+            let count: Int
+            switch algorithm {
+            case .direct: count = sid_direct_conv3x3_filter_floats(Int32(cin), Int32(cout))
+            case .f4x4: count = sid_winograd_f4x4_3x3_filter_floats(Int32(cin), Int32(cout))
+            case .f6x6: count = sid_winograd_f6x6_3x3_filter_floats(Int32(cin), Int32(cout))
+            }
             var filters = [Float](repeating: 0, count: count)
             weights.withUnsafeBufferPointer { w in
                 filters.withUnsafeMutableBufferPointer { filters in
@@ -74,13 +101,14 @@ public final class UNet: @unchecked Sendable {
                     // Scalar double arithmetic over 7.8 M weights is most of a model's load time: spread the
                     // input channels over the process's threads.
                     let chunks = min(cin, Self.filterTransformChunks)
+                    let transform = algorithm == .f6x6 ? sid_winograd_f6x6_3x3_filters : sid_winograd_f4x4_3x3_filters
                     ComputePool.concurrently(chunks) { chunk in
-                        sid_winograd_f4x4_3x3_filters(w.baseAddress, Int32(cin), Int32(cout), Int32(cin * chunk / chunks),
-                                                      Int32(cin * (chunk + 1) / chunks), filters.baseAddress)
+                        transform(w.baseAddress, Int32(cin), Int32(cout), Int32(cin * chunk / chunks),
+                                  Int32(cin * (chunk + 1) / chunks), filters.baseAddress)
                     }
                 }
             }
-            return Convolution(inChannels: cin, outChannels: cout, direct: direct, filters: filters,
+            return Convolution(name: name, inChannels: cin, outChannels: cout, algorithm: algorithm, filters: filters,
                                bias: try load("\(name).bias"))
         }
         func pointwise(_ name: String, _ cin: Int, _ cout: Int) throws -> PointwiseConvolution {
@@ -136,7 +164,7 @@ public final class UNet: @unchecked Sendable {
     /// Channel counts as the kernels store them: rounded up to whole 16-float vectors.
     static func padded(_ channels: Int) -> Int { (channels + 15) / 16 * 16 }
 
-    /// Bytes of weights held, in the layouts the forward pass uses (Winograd filters are 4x the spatial ones).
+    /// Bytes of weights held, in the layouts the forward pass uses (Winograd filters are 4x the spatial ones, 7.1x for F(6x6)).
     public var weightBytes: Int {
         let convs = encoder.flatMap { [$0.first, $0.second] } + decoder.flatMap { [$0.first, $0.second] }
         var floats = convs.reduce(0) { $0 + $1.filters.count + $1.bias.count }

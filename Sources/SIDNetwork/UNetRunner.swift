@@ -31,9 +31,9 @@ public final class UNetRunner {
     /// Winograd filters this large are read once per unit, with the threads splitting output channels.
     static let wideFilterBytes = 8 << 20
 
-    /// Tiles a wide conv's unit may hold in one thread's scratch: a whole 4-row unit of a 2560-wide band
-    /// at level 4 (Sony and Fuji frames are narrower); wider bands take a unit in several chunks.
-    static let wideUnitTiles = 2560 / 8 / 4
+    /// Tiles a wide conv's unit may hold in one thread's scratch: a whole unit (one row of tiles) of a
+    /// 2560-wide band at level 4 (Sony and Fuji frames are narrower); wider bands take a unit in several chunks.
+    static func wideUnitTiles(_ algorithm: UNet.Algorithm) -> Int { 2560 / 8 / algorithm.tileRows }
 
     /// - Parameters:
     ///   - threads: compute threads for this runner (each layer's unit is split over them).
@@ -44,13 +44,19 @@ public final class UNetRunner {
         self.maxBandWidth = maxBandWidth
         let architecture = model.architecture
         var scratch = Self.scratchBudget
+        let convs = model.encoder.flatMap { [$0.first, $0.second] } + model.decoder.flatMap { [$0.first, $0.second] }
         for level in 4...5 {
             // Wide convs keep a whole unit's tiles, for a thread's share of their output channels. The
             // widest input at both levels is the level-5 width (conv5_2, and conv6_1's concat).
             let c = architecture.channels(level: level)
             let share = ((c + threads - 1) / max(1, threads) + 31) / 32 * 32
-            let tiles = Self.wideUnitTiles >> (level - 4)
-            scratch = max(scratch, sid_winograd_f4x4_3x3_scratch_floats(Int32(architecture.channels(level: 5)), Int32(share), Int32(tiles)))
+            let cin = Int32(architecture.channels(level: 5))
+            for conv in convs where conv.outChannels == c && !conv.direct {
+                let tiles = Int32(Self.wideUnitTiles(conv.algorithm) >> (level - 4))
+                let floats = conv.algorithm == .f6x6 ? sid_winograd_f6x6_3x3_scratch_floats(cin, Int32(share), tiles)
+                                                     : sid_winograd_f4x4_3x3_scratch_floats(cin, Int32(share), tiles)
+                scratch = max(scratch, floats)
+            }
         }
         self.pool = ComputePool(threads: threads, scratchFloats: scratch)
     }
@@ -220,10 +226,12 @@ public final class UNetRunner {
             // The decoder's first conv reads [upsampled, skip] as one input of both tensors' channels.
             let input = graph.tensors[layer.inputs[0]]
             let skip = layer.inputs.count > 1 ? graph.tensors[layer.inputs[1]] : nil
-            let tileRows = (rows.count + 3) / 4
-            let inputCount = 4 * tileRows + 2
+            // Tiles are 4 rows tall, or 6 for F(6x6): the unit is tileRows of them (sid_conv3x3.tile_rows).
+            let tileHeight = conv.algorithm.tileRows
+            let tileRows = (rows.count + tileHeight - 1) / tileHeight
+            let inputCount = tileHeight * tileRows + 2
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * inputCount) { inputRows in
-            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4 * tileRows) { outputRows in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: tileHeight * tileRows) { outputRows in
                 for i in 0..<inputCount {
                     let y = rows.lowerBound - 1 + i
                     inputRows[i] = row(input, y).map { UnsafePointer($0) }
@@ -244,7 +252,7 @@ public final class UNetRunner {
                         if conv.direct {
                             convolveDirectly(arguments, rows: rows.count, width: output.width)
                         } else {
-                            convolveByWinograd(arguments, conv, tiles: tileRows * ((output.width + 3) / 4))
+                            convolveByWinograd(arguments, conv, tiles: tileRows * ((output.width + tileHeight - 1) / tileHeight))
                         }
                     }
                 }
@@ -306,7 +314,9 @@ public final class UNetRunner {
         let panels = (conv.outChannels + 31) / 32, shares = splitChannels ? pool.threads : 1
         let partChannels = 32 * ((panels + shares - 1) / shares)
         let parts = (conv.outChannels + partChannels - 1) / partChannels
-        let perTile = sid_winograd_f4x4_3x3_scratch_floats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
+        let f6x6 = conv.algorithm == .f6x6
+        let perTile = (f6x6 ? sid_winograd_f6x6_3x3_scratch_floats : sid_winograd_f4x4_3x3_scratch_floats)(
+            Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
         let chunk: Int
         if splitChannels {
             chunk = max(1, min(tiles, pool.scratchCount / perTile))
@@ -321,9 +331,13 @@ public final class UNetRunner {
         pool.forEach(chunks * parts) { index, thread in
             let first = (index / parts) * chunk
             let firstChannel = (index % parts) * partChannels
-            sid_winograd_f4x4_3x3(arguments, Int32(first), Int32(min(chunk, tiles - first)),
-                                 Int32(firstChannel), Int32(min(partChannels, conv.outChannels - firstChannel)),
-                                 pool.scratch[thread])
+            let count = Int32(min(chunk, tiles - first))
+            let outputs = Int32(min(partChannels, conv.outChannels - firstChannel))
+            if f6x6 {
+                sid_winograd_f6x6_3x3(arguments, Int32(first), count, Int32(firstChannel), outputs, pool.scratch[thread])
+            } else {
+                sid_winograd_f4x4_3x3(arguments, Int32(first), count, Int32(firstChannel), outputs, pool.scratch[thread])
+            }
         }
     }
 

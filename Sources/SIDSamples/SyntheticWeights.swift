@@ -17,10 +17,10 @@ public enum SyntheticWeights {
         return result
     }
 
-    public static func model(_ architecture: SIDArchitecture) -> UNet {
+    public static func model(_ architecture: SIDArchitecture, winograd: WinogradPlan = .fromEnvironment()) -> UNet {
         let tensors = tensors(for: architecture)
         // Every name and shape comes from the architecture itself, so this cannot fail.
-        return try! UNet(architecture: architecture) { tensors[$0] }
+        return try! UNet(architecture: architecture, winograd: winograd) { tensors[$0] }
     }
 
     static func tensor(name: String, shape: [Int]) -> [Float] {

@@ -51,8 +51,8 @@ enum ParityFixtures {
         return output
     }
 
-    /// Max |a - b| must stay within 1e-4 of the reference's output range.
-    static func assertClose(_ actual: [Float], _ expected: [Float], _ label: String,
+    /// Max |a - b| must stay within `tolerance` (1e-4 unless told) of the reference's output range.
+    static func assertClose(_ actual: [Float], _ expected: [Float], _ label: String, tolerance: Float = 1e-4,
                             file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(actual.count, expected.count, label, file: file, line: line)
         let range = (expected.max() ?? 0) - (expected.min() ?? 0)
@@ -61,6 +61,6 @@ enum ParityFixtures {
             let d = abs(a - b)
             if !(d <= worst) { worst = d.isNaN ? .infinity : d }
         }
-        XCTAssertLessThanOrEqual(worst, 1e-4 * range, "\(label): max abs error \(worst) over range \(range)", file: file, line: line)
+        XCTAssertLessThanOrEqual(worst, tolerance * range, "\(label): max abs error \(worst) over range \(range)", file: file, line: line)
     }
 }

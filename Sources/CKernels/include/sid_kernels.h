@@ -14,10 +14,12 @@
 extern "C" {
 #endif
 
-/// One unit of a 3x3 convolution (padding 1, bias, LeakyReLU 0.2): `tile_rows` * 4 output rows from
-/// tile_rows * 4 + 2 input rows, by Winograd F(4x4, 3x3) or, for a few input channels, directly.
+/// One unit of a 3x3 convolution (padding 1, bias, LeakyReLU 0.2): `tile_rows` rows of tiles, by Winograd
+/// F(4x4, 3x3), Winograd F(6x6, 3x3) or, for a few input channels, directly. A tile's height depends on the
+/// algorithm: 4 rows for F(4x4) and the direct conv, 6 for F(6x6). With that height h, the unit makes
+/// tile_rows * h output rows from tile_rows * h + 2 input rows.
 typedef struct {
-    /// tile_rows * 4 + 2 rows, starting one row above the first output row; NULL rows are zero padding.
+    /// tile_rows * h + 2 rows, starting one row above the first output row; NULL rows are zero padding.
     const float *const *input_rows;
     int input_stride;   // floats from one pixel to the next
     int in_channels;
@@ -25,14 +27,16 @@ typedef struct {
     const float *const *second_rows;
     int second_stride;
     int second_channels;
-    /// tile_rows * 4 rows; NULL rows lie below the image and are not written.
+    /// tile_rows * h rows; NULL rows lie below the image and are not written.
     float *const *output_rows;
     int output_stride;
     int out_channels;
     int width;
+    /// Rows of tiles: 4-row tiles for F(4x4) and direct, 6-row tiles for F(6x6).
     int tile_rows;
-    /// Winograd: [36][out_channels / 32, rounded up][in_channels rounded up to 16][32], from sid_winograd_f4x4_3x3_filters:
-    /// each point's matrix in panels of 32 output channels, so the GEMM streams a panel front to back.
+    /// Winograd: [points][out_channels / 32, rounded up][in_channels rounded up to 16][32], from
+    /// sid_winograd_f4x4_3x3_filters (36 points) or sid_winograd_f6x6_3x3_filters (64 points): each point's
+    /// matrix in panels of 32 output channels, so the GEMM streams a panel front to back.
     /// Direct: [9][in_channels][out_channels rounded up to 16], from sid_direct_conv3x3_filters.
     const float *filters;
     const float *bias;
@@ -57,6 +61,26 @@ size_t sid_winograd_f4x4_3x3_scratch_floats(int in_channels, int out_channels, i
 void sid_winograd_f4x4_3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
                            float *scratch);
 
+/// Floats sid_winograd_f6x6_3x3_filters writes for a [cout][cin][3][3] filter bank: 64/36 of F(4x4)'s.
+size_t sid_winograd_f6x6_3x3_filter_floats(int in_channels, int out_channels);
+
+/// F(6x6, 3x3)'s U = G g G^T (8x8 per filter, points 0, ±1, ±2, ±1/2, infinity), in double precision so that
+/// the only rounding is the final one to float: the transform's entries reach 32/45 * 16/45 and 1/90, and
+/// float arithmetic here would add error F(6x6) has no margin for. Same layout, zeroing and chunking rules as
+/// sid_winograd_f4x4_3x3_filters, with 64 points.
+void sid_winograd_f6x6_3x3_filters(const float *weights, int in_channels, int out_channels, int first_in, int end_in,
+                                   float *filters);
+
+/// Scratch floats one call of sid_winograd_f6x6_3x3 over `tiles` tiles and `out_channels` outputs needs.
+size_t sid_winograd_f6x6_3x3_scratch_floats(int in_channels, int out_channels, int tiles);
+
+/// Winograd F(6x6, 3x3): as sid_winograd_f4x4_3x3, with 6x6 tiles (tile t at tile row t / ceil(width / 6),
+/// tile column t % ceil(width / 6)) and 6-row tiles in `tile_rows`. 64 products per 36 outputs instead of
+/// 36 per 16 cut the multiplications by a fifth, at a larger rounding error (about 10x F(4x4)'s), so the
+/// caller picks it per layer from measured accuracy.
+void sid_winograd_f6x6_3x3(const sid_conv3x3 *conv, int first_tile, int tile_count, int first_out, int out_count,
+                           float *scratch);
+
 /// Floats sid_direct_conv3x3_filters writes for a [cout][cin][3][3] filter bank.
 size_t sid_direct_conv3x3_filter_floats(int in_channels, int out_channels);
 
@@ -64,7 +88,7 @@ size_t sid_direct_conv3x3_filter_floats(int in_channels, int out_channels);
 /// `filters` must start zeroed (the padding is never written).
 void sid_direct_conv3x3_filters(const float *weights, int in_channels, int out_channels, float *filters);
 
-/// Computes pixels [x0, x0 + count) of output row `row` (0 ..< tile_rows * 4) of the unit by direct
+/// Computes pixels [x0, x0 + count) of output row `row` (0 ..< tile_rows * 4: 4-row tiles) of the unit by direct
 /// convolution, with `filters` from sid_direct_conv3x3_filters; for inputs of at most 16 channels (the packed
 /// image), where Winograd would spend most of its 16-channel vectors on zeros. Calls on disjoint pixels may run
 /// at once.

@@ -80,4 +80,64 @@ final class WinogradFilterTransformTests: XCTestCase {
             }
         }
     }
+
+    /// G of F(6x6, 3x3) at 0, 1, -1, 2, -2, 1/2, -1/2 and infinity (Lavin & Gray, 2016), written out again here:
+    /// row k is (1, a, a^2) over Lagrange's denominator prod_{j != k} (a - a_j) at finite point a, the first
+    /// row's sign flipped (B^T's first row takes it back), and (0, 0, 1) at infinity.
+    private static let g6: [[Double]] = [
+        [1, 0, 0],
+        [-2.0 / 9, -2.0 / 9, -2.0 / 9],
+        [-2.0 / 9, 2.0 / 9, -2.0 / 9],
+        [1.0 / 90, 1.0 / 45, 2.0 / 45],
+        [1.0 / 90, -1.0 / 45, 2.0 / 45],
+        [32.0 / 45, 16.0 / 45, 8.0 / 45],
+        [32.0 / 45, -16.0 / 45, 8.0 / 45],
+        [0, 0, 1],
+    ]
+
+    /// F(6x6)'s U = G g G^T in [64][output panels of 32][input channels rounded up to 16][32], cut by input
+    /// channel or not, bit for bit the same on every set.
+    func testWinogradF6x6FiltersAreGgGTInPanels() {
+        var seed: UInt64 = 60
+        for (cin, cout) in [(9, 8), (16, 48), (20, 33), (64, 64)] {
+            seed += 1
+            var values = KernelTesting.Values(seed: seed)
+            let weights = values.array(cout * cin * 9)
+            let cinPadded = UNet.padded(cin), coutPadded = (cout + 31) / 32 * 32
+            let count = Int(sid_winograd_f6x6_3x3_filter_floats(Int32(cin), Int32(cout)))
+            XCTAssertEqual(count, 64 * cinPadded * coutPadded)
+            var expected = [Float](repeating: 0, count: count)
+            for o in 0..<cout {
+                for c in 0..<cin {
+                    let f = (0..<9).map { Double(weights[(o * cin + c) * 9 + $0]) }
+                    for i in 0..<8 {
+                        for j in 0..<8 {
+                            var sum = 0.0
+                            for a in 0..<3 {
+                                for b in 0..<3 { sum += Self.g6[i][a] * f[a * 3 + b] * Self.g6[j][b] }
+                            }
+                            expected[(i * 8 + j) * cinPadded * coutPadded + ((o / 32) * cinPadded + c) * 32 + o % 32] = Float(sum)
+                        }
+                    }
+                }
+            }
+            var reference: [Float]?
+            KernelTesting.forEveryInstructionSet { instructionSet in
+                var whole = [Float](repeating: 0, count: count)
+                sid_winograd_f6x6_3x3_filters(weights, Int32(cin), Int32(cout), 0, Int32(cin), &whole)
+                let label = "\(instructionSet) F(6x6) filters \(cin) -> \(cout)"
+                KernelTesting.assertClose(whole, expected, tolerance: 1e-6, label)
+                XCTAssertEqual(zip(whole, expected).filter { $1 == 0 && $0 != 0 }.count, 0, "\(label): padding")
+                var pieces = [Float](repeating: 0, count: count)
+                for (first, end) in [(0, cin / 3), (cin / 3, cin / 2), (cin / 2, cin)] where first < end {
+                    sid_winograd_f6x6_3x3_filters(weights, Int32(cin), Int32(cout), Int32(first), Int32(end), &pieces)
+                }
+                XCTAssertEqual(pieces.map(\.bitPattern), whole.map(\.bitPattern), "\(label): cut by input channel")
+                if let reference {
+                    XCTAssertEqual(whole.map(\.bitPattern), reference.map(\.bitPattern), "\(label): same bits as the first set")
+                }
+                reference = reference ?? whole
+            }
+        }
+    }
 }
