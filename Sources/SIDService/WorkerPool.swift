@@ -141,7 +141,7 @@ final class WorkerPool: @unchecked Sendable {
         if let index = queue.firstIndex(where: { $0 === job }) {
             queue.remove(at: index)
         } else if let index = slots.firstIndex(where: { $0.waiting === job && !$0.withdrawn }) {
-            slots[index].withdrawn = true
+            withdrawLocked(index)
         } else {
             return false
         }
@@ -169,7 +169,7 @@ final class WorkerPool: @unchecked Sendable {
             guard let ahead = slots[index].ahead, !slots[index].withdrawn else { continue }
             // Decoding for a free worker it counts as running, behind a forward pass as queued; either way it is dropped.
             if slots[index].current == nil { running.append(ahead) } else { queued.append(ahead) }
-            slots[index].withdrawn = true
+            withdrawLocked(index)
         }
         metrics.setQueueDepth(0)
         condition.broadcast()
@@ -334,7 +334,12 @@ final class WorkerPool: @unchecked Sendable {
             job.markDecoded(taken: taken, decoded: .now)
 
             condition.lock()
-            slots[index].decoded = decoded
+            if slots[index].withdrawn {
+                slots[index] = Slot(current: slots[index].current)
+                updateBusyLocked()
+            } else {
+                slots[index].decoded = decoded
+            }
             condition.broadcast()
         }
         running -= 1
@@ -348,17 +353,8 @@ final class WorkerPool: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if let job = slots[index].ahead, let decoded = slots[index].decoded {
-                let withdrawn = slots[index].withdrawn
                 slots[index].ahead = nil
                 slots[index].decoded = nil
-                slots[index].withdrawn = false
-                if withdrawn {
-                    // Its client has its answer already; the decoded raw is dropped here.
-                    updateBusyLocked()
-                    metrics.setQueueDepth(waitingLocked)
-                    condition.broadcast()
-                    continue
-                }
                 slots[index].current = job
                 started[ObjectIdentifier(job)] = job
                 job.markStarted()
@@ -370,6 +366,18 @@ final class WorkerPool: @unchecked Sendable {
             if stopping && queue.isEmpty && slots[index].ahead == nil { return nil }
             condition.wait()
         }
+    }
+
+    /// Drops the job decoded ahead on worker `index`: its upload and raw go now if it is decoded, else as soon
+    /// as the decoding thread is done with it, so a withdrawn job never holds memory behind a forward pass.
+    private func withdrawLocked(_ index: Int) {
+        if slots[index].decoded != nil {
+            slots[index] = Slot(current: slots[index].current)
+            updateBusyLocked()
+        } else {
+            slots[index].withdrawn = true
+        }
+        condition.broadcast()
     }
 
     /// A job whose deadline passed before its decoding started: dropped, not run.
