@@ -189,7 +189,7 @@ int sid_png_idat_failed(const sid_png_idat *job) {
     return atomic_load(&((sid_png_idat *)job)->failed);
 }
 
-const sid_png_stripe *sid_png_idat_stripes(const sid_png_idat *job) {
+sid_png_stripe *sid_png_idat_stripes(sid_png_idat *job) {
     return job->stripes;
 }
 

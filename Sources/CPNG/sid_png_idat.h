@@ -18,7 +18,7 @@ int sid_png_deflate_all(sid_png_idat *job, int threads, sid_png_parallel_for par
 
 int sid_png_idat_failed(const sid_png_idat *job);
 
-const sid_png_stripe *sid_png_idat_stripes(const sid_png_idat *job);
+sid_png_stripe *sid_png_idat_stripes(sid_png_idat *job);
 
 void sid_png_free_stripes(sid_png_stripe *stripes, uint32_t count);
 

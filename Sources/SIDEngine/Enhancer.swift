@@ -202,12 +202,13 @@ public final class Enhancer {
             return (SIDModel.baselineName, rendering.ratio, image.width, image.height)
         case let .network(model, raw, ratio):
             guard let network = registry.networks[model] else { throw EngineError.modelUnavailable("model '\(model)' is not loaded") }
-            let packed: PackedImage = measure(&timings.pack) {
+            var input: PackedImage? = measure(&timings.pack) {
                 switch raw.mosaic {
                 case .bayer: return BayerPacker.pack(raw, ratio: ratio)
                 case .xTrans: return XTransPacker.pack(raw, ratio: ratio)
                 }
             }
+            let packed = (channels: input!.channels, width: input!.width, height: input!.height)
             guard packed.channels == network.architecture.inChannels else {
                 throw EngineError.unusableRaw("model '\(model)' takes \(network.architecture.inChannels) packed channels "
                                               + "but this raw packs to \(packed.channels)")
@@ -231,10 +232,12 @@ public final class Enhancer {
                 }
                 defer { rows?.cancel() }
                 if let rows { output = .reporting(output, rowsFinished: rows.rowsFinished) }
-                try packed.values.withUnsafeBufferPointer { input in
-                    try runner.run(input: input, height: packed.height, width: packed.width,
+                try input?.values.withUnsafeBufferPointer { values in
+                    try runner.run(input: values, height: packed.height, width: packed.width,
                                    output: output, timings: layerTimings)
                 }
+                // The packed input (8 bytes per sensor pixel) goes before the PNG's file is put together.
+                input = nil
                 ran = DispatchTime.now().uptimeNanoseconds
                 if let png, let rows {
                     let (text, exif) = png.metadata(model, ratio)

@@ -76,8 +76,9 @@ uint32_t sid_png_idat_stripe_count(const sid_png_idat *idat);
 /// Returns 0 when out of memory, zlib fails or the stripe was already deflated (the object is then failed).
 int sid_png_idat_deflate(sid_png_idat *idat, uint32_t index);
 
-/// The whole file around image data whose every stripe has been deflated, as sid_png_encode_rgb writes it.
-sid_png_status sid_png_idat_write(const sid_png_idat *idat, uint32_t width, uint32_t height, int bit_depth,
+/// The whole file around image data whose every stripe has been deflated, as sid_png_encode_rgb writes it. Each
+/// stripe is freed once copied into the file, so an object is written once.
+sid_png_status sid_png_idat_write(sid_png_idat *idat, uint32_t width, uint32_t height, int bit_depth,
                                   int compression_level, const char *const *text_keys,
                                   const char *const *text_values, int text_count,
                                   const unsigned char *exif, uint32_t exif_size,
