@@ -95,7 +95,7 @@ static void sid_idat_write(sid_idat_writer *writer, const unsigned char *bytes, 
 
 /// libpng writes the signature and the chunks before the image data; the image data, deflated in parallel
 /// stripes, and IEND are written here as raw chunks.
-static void sid_png_write_image_data(png_structp png, const sid_png_stripe *stripes, uint32_t count,
+static void sid_png_write_image_data(png_structp png, sid_png_stripe *stripes, uint32_t count,
                                      int compression_level) {
     size_t total = 2 + 4;
     uint32_t adler = 1;
@@ -112,7 +112,12 @@ static void sid_png_write_image_data(png_structp png, const sid_png_stripe *stri
                                        (unsigned char)(adler >> 8), (unsigned char)adler};
     sid_idat_writer writer = {.png = png, .left_in_chunk = 0, .left_in_total = total};
     sid_idat_write(&writer, zlib_header, 2);
-    for (uint32_t i = 0; i < count; i++) sid_idat_write(&writer, stripes[i].data, stripes[i].size);
+    // Each stripe goes once written, so the compressed image is not held twice (stripes and file) at the end.
+    for (uint32_t i = 0; i < count; i++) {
+        sid_idat_write(&writer, stripes[i].data, stripes[i].size);
+        free(stripes[i].data);
+        stripes[i].data = NULL;
+    }
     sid_idat_write(&writer, checksum, 4);
     png_write_chunk(png, (png_const_bytep)"IEND", NULL, 0);
 }
@@ -135,11 +140,38 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
     *out_size = 0;
 
     // Deflating is the expensive part and runs before libpng is involved, so nothing here crosses a longjmp.
-    sid_png_stripe *stripes = NULL;
-    uint32_t stripe_count = 0;
-    if (!sid_png_deflate_stripes(samples, width, height, bit_depth, compression_level, filter_mask, threads,
-                                 parallel_for, &stripes, &stripe_count)) {
+    sid_png_idat *idat = sid_png_idat_create(samples, width, height, bit_depth, compression_level, filter_mask);
+    if (idat == NULL || !sid_png_deflate_all(idat, threads, parallel_for)) {
+        sid_png_idat_free(idat);
         sid_png_set_message(message, "out of memory while compressing the PNG image data");
+        return SID_PNG_OUT_OF_MEMORY;
+    }
+    const sid_png_status status = sid_png_idat_write(idat, width, height, bit_depth, compression_level, text_keys,
+                                                     text_values, text_count, exif, exif_size, out_data, out_size,
+                                                     message);
+    sid_png_idat_free(idat);
+    return status;
+}
+
+sid_png_status sid_png_idat_write(sid_png_idat *idat, uint32_t width, uint32_t height, int bit_depth,
+                                  int compression_level, const char *const *text_keys,
+                                  const char *const *text_values, int text_count,
+                                  const unsigned char *exif, uint32_t exif_size,
+                                  unsigned char **out_data, size_t *out_size,
+                                  char message[SID_PNG_MESSAGE_CAPACITY]) {
+    if (idat == NULL || out_data == NULL || out_size == NULL || text_count < 0 ||
+        (text_count > 0 && (text_keys == NULL || text_values == NULL)) || (exif_size > 0 && exif == NULL)) {
+        sid_png_set_message(message, "invalid arguments to sid_png_idat_write");
+        return SID_PNG_INVALID_ARGUMENT;
+    }
+    *out_data = NULL;
+    *out_size = 0;
+    const uint32_t stripe_count = sid_png_idat_stripe_count(idat);
+    sid_png_stripe *stripes = sid_png_idat_stripes(idat);
+    int complete = !sid_png_idat_failed(idat);
+    for (uint32_t i = 0; i < stripe_count && complete; i++) complete = stripes[i].data != NULL;
+    if (!complete) {
+        sid_png_set_message(message, "the PNG image data was not deflated completely");
         return SID_PNG_OUT_OF_MEMORY;
     }
 
@@ -149,21 +181,27 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
     if (output == NULL || (text_count > 0 && texts == NULL)) {
         free(output);
         free(texts);
-        sid_png_free_stripes(stripes, stripe_count);
         sid_png_set_message(message, "out of memory while preparing the PNG encoder");
         return SID_PNG_OUT_OF_MEMORY;
     }
     output->failure.status = SID_PNG_OK;
     output->failure.message = message;
+    // The file's size is known but for the small chunks: one allocation of about that size, rather than doubling
+    // up to twice the file while the old buffer is copied into the new.
+    size_t expected = 64 * 1024 + exif_size;
+    for (uint32_t i = 0; i < stripe_count; i++) expected += stripes[i].size + 12;
+    for (int index = 0; index < text_count; index++) expected += strlen(text_keys[index]) + strlen(text_values[index]) + 13;
+    output->data = (unsigned char *)malloc(expected);
+    output->capacity = output->data != NULL ? expected : 0;
 
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &output->failure, sid_png_on_error,
                                               sid_png_on_warning);
     png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
     if (info == NULL) {
         if (png != NULL) png_destroy_write_struct(&png, NULL);
+        free(output->data);
         free(output);
         free(texts);
-        sid_png_free_stripes(stripes, stripe_count);
         sid_png_set_message(message, "out of memory while creating the libpng writer");
         return SID_PNG_OUT_OF_MEMORY;
     }
@@ -174,7 +212,6 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
         free(output->data);
         free(output);
         free(texts);
-        sid_png_free_stripes(stripes, stripe_count);
         return status == SID_PNG_OK ? SID_PNG_LIBPNG_ERROR : status;
     }
 
@@ -198,7 +235,6 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
 
     png_destroy_write_struct(&png, &info);
     free(texts);
-    sid_png_free_stripes(stripes, stripe_count);
     *out_data = output->data;
     *out_size = output->size;
     free(output);

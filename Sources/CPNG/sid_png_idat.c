@@ -12,7 +12,7 @@
 
 enum { SID_FILTER_NONE = 0, SID_FILTER_SUB = 1, SID_FILTER_UP = 2, SID_FILTER_AVERAGE = 3, SID_FILTER_PAETH = 4 };
 
-typedef struct sid_idat_job {
+struct sid_png_idat {
     const unsigned char *samples;
     size_t row_bytes;       // bytes of one row of samples, as stored in host order
     size_t bytes_per_pixel; // PNG's "bpp" for filtering: 3 or 6
@@ -23,7 +23,8 @@ typedef struct sid_idat_job {
     uint32_t stripe_count;
     sid_png_stripe *stripes;
     atomic_int failed;
-} sid_idat_job;
+};
+typedef struct sid_png_idat sid_idat_job;
 
 static unsigned char sid_paeth(int left, int above, int upper_left) {
     const int estimate = left + above - upper_left;
@@ -148,41 +149,64 @@ static void sid_idat_stripe(void *context, uint32_t index) {
     if (!sid_deflate_stripe(job, index)) atomic_store(&job->failed, 1);
 }
 
-int sid_png_deflate_stripes(const void *samples, uint32_t width, uint32_t height, int bit_depth, int level,
-                            int filter_mask, int threads, sid_png_parallel_for parallel_for,
-                            sid_png_stripe **out_stripes, uint32_t *out_count) {
-    *out_stripes = NULL;
-    *out_count = 0;
+sid_png_idat *sid_png_idat_create(const void *samples, uint32_t width, uint32_t height, int bit_depth, int level,
+                                  int filter_mask) {
+    sid_png_idat *job = (sid_png_idat *)calloc(1, sizeof(sid_png_idat));
+    if (job == NULL) return NULL;
     const uint32_t count = (height + SID_PNG_STRIPE_ROWS - 1) / SID_PNG_STRIPE_ROWS;
-    sid_png_stripe *stripes = (sid_png_stripe *)calloc(count, sizeof(sid_png_stripe));
-    if (stripes == NULL) return 0;
-    const uint16_t probe = 1;
-    sid_idat_job job = {
-        .samples = (const unsigned char *)samples,
-        .row_bytes = (size_t)width * 3 * (size_t)(bit_depth / 8),
-        .bytes_per_pixel = (size_t)3 * (size_t)(bit_depth / 8),
-        .swap_bytes = bit_depth == 16 && *(const uint8_t *)&probe == 1,
-        .height = height,
-        .level = level,
-        .filter_mask = filter_mask & SID_PNG_FILTER_ALL ? filter_mask & SID_PNG_FILTER_ALL : SID_PNG_FILTER_NONE,
-        .stripe_count = count,
-        .stripes = stripes,
-    };
-    atomic_init(&job.failed, 0);
-
-    if (parallel_for != NULL && threads > 1 && count > 1) {
-        parallel_for(count, threads, &job, sid_idat_stripe);
-    } else {
-        for (uint32_t index = 0; index < count; index++) sid_idat_stripe(&job, index);
+    job->stripes = (sid_png_stripe *)calloc(count, sizeof(sid_png_stripe));
+    if (job->stripes == NULL) {
+        free(job);
+        return NULL;
     }
+    const uint16_t probe = 1;
+    job->samples = (const unsigned char *)samples;
+    job->row_bytes = (size_t)width * 3 * (size_t)(bit_depth / 8);
+    job->bytes_per_pixel = (size_t)3 * (size_t)(bit_depth / 8);
+    job->swap_bytes = bit_depth == 16 && *(const uint8_t *)&probe == 1;
+    job->height = height;
+    job->level = level;
+    job->filter_mask = filter_mask & SID_PNG_FILTER_ALL ? filter_mask & SID_PNG_FILTER_ALL : SID_PNG_FILTER_NONE;
+    job->stripe_count = count;
+    atomic_init(&job->failed, 0);
+    return job;
+}
 
-    if (atomic_load(&job.failed)) {
-        sid_png_free_stripes(stripes, count);
+uint32_t sid_png_idat_stripe_count(const sid_png_idat *job) {
+    return job->stripe_count;
+}
+
+int sid_png_idat_deflate(sid_png_idat *job, uint32_t index) {
+    if (index >= job->stripe_count || job->stripes[index].data != NULL) {
+        atomic_store(&job->failed, 1);
         return 0;
     }
-    *out_stripes = stripes;
-    *out_count = count;
-    return 1;
+    sid_idat_stripe(job, index);
+    return !atomic_load(&job->failed);
+}
+
+int sid_png_idat_failed(const sid_png_idat *job) {
+    return atomic_load(&((sid_png_idat *)job)->failed);
+}
+
+sid_png_stripe *sid_png_idat_stripes(sid_png_idat *job) {
+    return job->stripes;
+}
+
+void sid_png_idat_free(sid_png_idat *job) {
+    if (job == NULL) return;
+    sid_png_free_stripes(job->stripes, job->stripe_count);
+    free(job);
+}
+
+int sid_png_deflate_all(sid_png_idat *job, int threads, sid_png_parallel_for parallel_for) {
+    const uint32_t count = job->stripe_count;
+    if (parallel_for != NULL && threads > 1 && count > 1) {
+        parallel_for(count, threads, job, sid_idat_stripe);
+    } else {
+        for (uint32_t index = 0; index < count; index++) sid_idat_stripe(job, index);
+    }
+    return !atomic_load(&job->failed);
 }
 
 void sid_png_free_stripes(sid_png_stripe *stripes, uint32_t count) {

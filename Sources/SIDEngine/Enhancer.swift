@@ -44,6 +44,19 @@ public final class Enhancer {
         return try finish(decoded, layerTimings: layerTimings)
     }
 
+    /// Stages 2 and 3 of a raw `decode` made (possibly on another thread, possibly another enhancer's): the same
+    /// result as `enhance` on its bytes.
+    public func enhance(_ decoded: DecodedRaw, layerTimings: LayerTimings? = nil) throws -> EnhanceResult {
+        try finish(decoded, layerTimings: layerTimings)
+    }
+
+    /// Whether `enhance(decoded)` encodes while the network runs (a PNG that needs no turn, from a SID network):
+    /// then a pipeline gains nothing from encoding on another thread, and the output is not copied.
+    public func encodesWhileRendering(_ decoded: DecodedRaw) -> Bool {
+        guard decoded.options.format == .png, case .network = decoded.content else { return false }
+        return decoded.options.geometry != .upright || Orientation(flip: decoded.metadata.flip).isIdentity
+    }
+
     /// Stage 1: LibRaw (in-process or isolated), the model and ratio chosen; for the baseline, the whole rendering.
     /// It touches only the backend and the registry, neither of which changes, so it may run on another thread
     /// while `render` runs (a batch decodes the next file during the current forward pass).
@@ -117,36 +130,62 @@ public final class Enhancer {
                       model: image.model, timings: timings, warnings: image.warnings)
     }
 
-    /// Stages 2 and 3 without copying the output when it needs no turn: the PNG is encoded from the reused buffer.
+    /// Stages 2 and 3 without copying the output when it needs no turn: the image is encoded from the reused
+    /// buffer, and a PNG's stripes are deflated while the network still computes the rows below them.
     private func finish(_ decoded: DecodedRaw, layerTimings: LayerTimings?) throws -> EnhanceResult {
         let orientation = Orientation(flip: decoded.metadata.flip)
         if decoded.options.geometry == .upright && !orientation.isIdentity {
             return try encode(render(decoded, layerTimings: layerTimings))
         }
         var timings = decoded.timings
-        let (model, ratio, width, height) = try forward(decoded, timings: &timings, layerTimings: layerTimings)
+        let options = decoded.options
+        let streamed = options.format == .png
+            ? PNGStreaming(encoder: encoder) { [options] model, ratio in
+                Self.pngMetadata(model: model, ratio: ratio, metadata: decoded.metadata, options: options,
+                                 orientation: orientation)
+            }
+            : nil
+        let (model, ratio, width, height) = try forward(decoded, timings: &timings, layerTimings: layerTimings,
+                                                        png: streamed)
+        if let png = streamed?.file {
+            return result(image: png, width: width, height: height, options: options, ratio: ratio, model: model,
+                          timings: timings, warnings: decoded.warnings)
+        }
         let encoded: [UInt8] = try measure(&timings.encode) {
             let count = width * height * 3
-            if decoded.options.bits == 16 {
+            if options.bits == 16 {
                 return try rgb16.withUnsafeBufferPointer {
                     try encode(rgb8: nil, rgb16: UnsafeBufferPointer(rebasing: $0[0..<count]), width: width, height: height,
-                               options: decoded.options, model: model, ratio: ratio, metadata: decoded.metadata,
+                               options: options, model: model, ratio: ratio, metadata: decoded.metadata,
                                orientation: orientation)
                 }
             }
             return try rgb8.withUnsafeBufferPointer {
                 try encode(rgb8: UnsafeBufferPointer(rebasing: $0[0..<count]), rgb16: nil, width: width, height: height,
-                           options: decoded.options, model: model, ratio: ratio, metadata: decoded.metadata,
+                           options: options, model: model, ratio: ratio, metadata: decoded.metadata,
                            orientation: orientation)
             }
         }
-        return result(image: encoded, width: width, height: height, options: decoded.options, ratio: ratio, model: model,
+        return result(image: encoded, width: width, height: height, options: options, ratio: ratio, model: model,
                       timings: timings, warnings: decoded.warnings)
     }
 
+    /// A PNG made while the network runs: `forward` hands the output rows to a `PNGRowEncoder` as they become
+    /// final and leaves the finished file here. The baseline's image exists whole at once, so it leaves none.
+    private final class PNGStreaming {
+        let encoder: PNGEncoder
+        let metadata: (_ model: String, _ ratio: Float) -> (text: [(String, String)], exif: [UInt8])
+        var file: [UInt8]?
+
+        init(encoder: PNGEncoder, metadata: @escaping (String, Float) -> (text: [(String, String)], exif: [UInt8])) {
+            self.encoder = encoder
+            self.metadata = metadata
+        }
+    }
+
     /// Fills the reused buffer of the requested depth with the image in sensor geometry.
-    private func forward(_ decoded: DecodedRaw, timings: inout StageTimings, layerTimings: LayerTimings?) throws
-        -> (model: String, ratio: Float, width: Int, height: Int) {
+    private func forward(_ decoded: DecodedRaw, timings: inout StageTimings, layerTimings: LayerTimings?,
+                         png: PNGStreaming? = nil) throws -> (model: String, ratio: Float, width: Int, height: Int) {
         let options = decoded.options
         switch decoded.content {
         case let .baseline(rendering):
@@ -163,12 +202,13 @@ public final class Enhancer {
             return (SIDModel.baselineName, rendering.ratio, image.width, image.height)
         case let .network(model, raw, ratio):
             guard let network = registry.networks[model] else { throw EngineError.modelUnavailable("model '\(model)' is not loaded") }
-            let packed: PackedImage = measure(&timings.pack) {
+            var input: PackedImage? = measure(&timings.pack) {
                 switch raw.mosaic {
                 case .bayer: return BayerPacker.pack(raw, ratio: ratio)
                 case .xTrans: return XTransPacker.pack(raw, ratio: ratio)
                 }
             }
+            let packed = (channels: input!.channels, width: input!.width, height: input!.height)
             guard packed.channels == network.architecture.inChannels else {
                 throw EngineError.unusableRaw("model '\(model)' takes \(network.architecture.inChannels) packed channels "
                                               + "but this raw packs to \(packed.channels)")
@@ -178,15 +218,33 @@ public final class Enhancer {
             let scale = network.architecture.scale
             let width = scale * packed.width
             let height = scale * packed.height
-            try measure(&timings.forward) {
-                try fill(count: width * height * 3, bits: options.bits) { rgb8, rgb16 in
-                    try packed.values.withUnsafeBufferPointer { input in
-                        let output: OutputImage = rgb16.map { .rgb16($0) } ?? .rgb8(rgb8!)
-                        try runner.run(input: input, height: packed.height, width: packed.width,
-                                       output: output, timings: layerTimings)
-                    }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var ran = start
+            try fill(count: width * height * 3, bits: options.bits) { rgb8, rgb16 in
+                let count = width * height * 3
+                var output: OutputImage = rgb16.map { .rgb16($0) } ?? .rgb8(rgb8!)
+                // Cancelled or failed, the rows encoder stops before the buffer is handed to anyone else.
+                let rows = try png.map { png in
+                    try rgb16.map { try png.encoder.rowEncoder(rgb16: UnsafeBufferPointer(start: $0, count: count),
+                                                               width: width, height: height) }
+                        ?? png.encoder.rowEncoder(rgb8: UnsafeBufferPointer(start: rgb8!, count: count),
+                                                  width: width, height: height)
+                }
+                defer { rows?.cancel() }
+                if let rows { output = .reporting(output, rowsFinished: rows.rowsFinished) }
+                try input?.values.withUnsafeBufferPointer { values in
+                    try runner.run(input: values, height: packed.height, width: packed.width,
+                                   output: output, timings: layerTimings)
+                }
+                // The packed input (8 bytes per sensor pixel) goes before the PNG's file is put together.
+                input = nil
+                ran = DispatchTime.now().uptimeNanoseconds
+                if let png, let rows {
+                    let (text, exif) = png.metadata(model, ratio)
+                    png.file = try measure(&timings.encode) { try rows.finish(text: text, exif: exif) }
                 }
             }
+            timings.forward += Double(ran - start) / 1e9
             return (model, ratio, width, height)
         }
     }

@@ -43,6 +43,21 @@ public struct PNGEncoder: Sendable {
                           bitDepth: 16, text: text, exif: exif)
     }
 
+    /// An encoder for 8-bit RGB samples whose rows are written over time (`PNGRowEncoder`); its file is what
+    /// `encode(rgb8:)` makes of the finished samples.
+    public func rowEncoder(rgb8 samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int) throws -> PNGRowEncoder {
+        try validate(sampleCount: samples.count, width: width, height: height)
+        guard let base = samples.baseAddress else { throw PNGError.sampleCountMismatch(expected: width * height * 3, actual: 0) }
+        return try PNGRowEncoder(encoder: self, samples: base, width: width, height: height, bitDepth: 8)
+    }
+
+    /// As `rowEncoder(rgb8:)` for 16-bit samples in host byte order.
+    public func rowEncoder(rgb16 samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int) throws -> PNGRowEncoder {
+        try validate(sampleCount: samples.count, width: width, height: height)
+        guard let base = samples.baseAddress else { throw PNGError.sampleCountMismatch(expected: width * height * 3, actual: 0) }
+        return try PNGRowEncoder(encoder: self, samples: base, width: width, height: height, bitDepth: 16)
+    }
+
     private func validate(sampleCount: Int, width: Int, height: Int) throws {
         guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
             throw PNGError.invalidDimensions(width: width, height: height)
@@ -59,6 +74,30 @@ public struct PNGEncoder: Sendable {
     private func encode(samples: UnsafeRawPointer?, width: Int, height: Int, bitDepth: Int32,
                         text: [(String, String)], exif: [UInt8]) throws -> [UInt8] {
         guard let samples else { throw PNGError.sampleCountMismatch(expected: width * height * 3, actual: 0) }
+        return try withCArguments(text: text, exif: exif) { keys, values, exifBytes, outData, outSize, message in
+            sid_png_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, Int32(compressionLevel),
+                               filter.mask, Int32(threads), runOnDispatch, keys, values, Int32(text.count),
+                               exifBytes.baseAddress, UInt32(exifBytes.count), outData, outSize, message)
+        }
+    }
+
+    /// The file around image data `PNGRowEncoder` has deflated.
+    func write(_ idat: OpaquePointer, width: Int, height: Int, bitDepth: Int32, text: [(String, String)],
+               exif: [UInt8]) throws -> [UInt8] {
+        try withCArguments(text: text, exif: exif) { keys, values, exifBytes, outData, outSize, message in
+            sid_png_idat_write(idat, UInt32(width), UInt32(height), bitDepth, Int32(compressionLevel), keys, values,
+                               Int32(text.count), exifBytes.baseAddress, UInt32(exifBytes.count), outData, outSize,
+                               message)
+        }
+    }
+
+    /// Text chunks and EXIF as the C side takes them, and its malloc'd file as an array.
+    private func withCArguments(
+        text: [(String, String)], exif: [UInt8],
+        _ call: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafeBufferPointer<UInt8>,
+                 UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>,
+                 UnsafeMutablePointer<CChar>) -> sid_png_status
+    ) throws -> [UInt8] {
         let keys = try text.map { try Self.keywordBytes($0.0) }
         let values = try text.map { try Self.latin1Bytes($0.1, keyword: $0.0) }
         let keyPointers = keys.map { bytes in bytes.withUnsafeBufferPointer { strdupBytes($0) } }
@@ -67,19 +106,19 @@ public struct PNGEncoder: Sendable {
             keyPointers.forEach { $0.deallocate() }
             valuePointers.forEach { $0.deallocate() }
         }
-        var keyArgument = keyPointers.map { UnsafePointer<CChar>?($0) }
-        var valueArgument = valuePointers.map { UnsafePointer<CChar>?($0) }
+        let keyArgument = keyPointers.map { UnsafePointer<CChar>?($0) }
+        let valueArgument = valuePointers.map { UnsafePointer<CChar>?($0) }
         var outData: UnsafeMutablePointer<UInt8>?
         var outSize = 0
         var message = [CChar](repeating: 0, count: Int(SID_PNG_MESSAGE_CAPACITY))
         guard exif.count <= Int(UInt16.max) else { throw PNGError.invalidExif(byteCount: exif.count) }
-        let status = keyArgument.withUnsafeMutableBufferPointer { keyBuffer in
-            valueArgument.withUnsafeMutableBufferPointer { valueBuffer in
+        let status = keyArgument.withUnsafeBufferPointer { keyBuffer in
+            valueArgument.withUnsafeBufferPointer { valueBuffer in
                 exif.withUnsafeBufferPointer { exifBuffer in
-                    sid_png_encode_rgb(samples, UInt32(width), UInt32(height), bitDepth, Int32(compressionLevel),
-                                       filter.mask, Int32(threads), runOnDispatch, keyBuffer.baseAddress,
-                                       valueBuffer.baseAddress, Int32(text.count), exifBuffer.baseAddress,
-                                       UInt32(exif.count), &outData, &outSize, &message)
+                    message.withUnsafeMutableBufferPointer { messageBuffer in
+                        call(keyBuffer.baseAddress, valueBuffer.baseAddress, exifBuffer, &outData, &outSize,
+                             messageBuffer.baseAddress!)
+                    }
                 }
             }
         }

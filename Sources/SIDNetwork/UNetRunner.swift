@@ -369,5 +369,9 @@ public final class UNetRunner {
             }
         }
         }
+        // Rows are final once the last (rightmost) band has written them.
+        if case let .reporting(_, rowsFinished) = output, image.band.core.upperBound == image.width {
+            rowsFinished(scale * rows.upperBound)
+        }
     }
 }

@@ -29,7 +29,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var maxBodyMegabytes = 200
     /// Raws with more sensor pixels are refused (422) before their pixels are read. 64 takes every 35 mm
     /// sensor made (61 MP) and keeps one request's worst case (a baseline rendering touches about 25 bytes per
-    /// pixel, 1.6 GB at 64 MP, plus the uploads the queue holds) inside deploy/'s 3 GiB pod limit.
+    /// pixel, 1.6 GB at 64 MP, plus the uploads the queue holds, one of them per worker decoded ahead into a
+    /// 2-byte-per-pixel mosaic, 128 MB at 64 MP) inside deploy/'s 3 GiB pod limit.
     public var maxMegapixels = 64
     /// Most bytes of request header fields, in KiB (more -> 431).
     public var maxHeaderKilobytes = 32

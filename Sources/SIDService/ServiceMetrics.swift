@@ -10,6 +10,7 @@ import SIDEngine
 ///   stage_duration_seconds{stage=queue|decode|pack|forward|encode}, queue_depth, workers_busy, workers,
 ///   jobs_total{outcome=completed|failed|cancelled|expired|abandoned}, ready,
 ///   decoder_failures_total{kind=crash|timeout|memory|malfunction} (the isolated decoder process),
+///   jobs_decoded_ahead_total (decoded while another job's forward pass ran on the same worker),
 ///   build_info{version}; and process_resident_memory_bytes,
 ///   process_open_fds, process_cpu_seconds_total, process_start_time_seconds, read at each scrape.
 /// Every labelled series a rate() alert may watch exists at 0 from the start.
@@ -21,6 +22,7 @@ public final class ServiceMetrics: Sendable {
     private let workers: Gauge
     private let inFlight: Gauge
     private let ready: Gauge
+    private let decodedAhead: Counter
     private let residentMemory: Gauge
     private let openFileDescriptors: Gauge
     private let cpuSeconds: Gauge
@@ -56,6 +58,8 @@ public final class ServiceMetrics: Sendable {
         busyWorkers = registry.makeGauge(descriptor: Self.named("sid_workers_busy", "Workers running a job."))
         workers = registry.makeGauge(descriptor: Self.named("sid_workers", "Worker threads, each with its own engine."))
         inFlight = registry.makeGauge(descriptor: Self.named("sid_http_requests_in_flight", "Requests whose first byte has arrived and whose response is not written yet."))
+        decodedAhead = registry.makeCounter(descriptor: Self.named("sid_jobs_decoded_ahead_total",
+            "Jobs decoded while another job's forward pass ran on the same worker."))
         ready = registry.makeGauge(descriptor: Self.named("sid_ready", "1 when the service takes enhancements, 0 while starting or draining."))
         residentMemory = registry.makeGauge(descriptor: Self.named("process_resident_memory_bytes", "Resident memory size in bytes."))
         openFileDescriptors = registry.makeGauge(descriptor: Self.named("process_open_fds", "Number of open file descriptors."))
@@ -101,6 +105,11 @@ public final class ServiceMetrics: Sendable {
     /// One isolated decode that crashed, timed out, ran out of memory or malfunctioned.
     func countDecoderFailure(kind: String) {
         decoderFailures(kind).increment()
+    }
+
+    /// One job decoded while another job's forward pass ran on its worker.
+    func countDecodedAhead() {
+        decodedAhead.increment()
     }
 
     func setQueueDepth(_ count: Int) { queueDepth.set(Double(count)) }

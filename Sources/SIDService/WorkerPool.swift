@@ -6,9 +6,15 @@ import SIDNetwork
 import SIDRaw
 import SIDSamples
 
-/// A bounded queue in front of long-lived worker threads, each owning one `Enhancer` (and so its network
-/// buffers) for its whole life. Connection threads submit complete requests and wait; workers never see a
-/// socket, so a slow client can hold a connection thread but never a worker.
+/// A bounded queue in front of long-lived workers, each owning one `Enhancer` (and so its network buffers) for
+/// its whole life. Connection threads submit complete requests and wait; workers never see a socket, so a slow
+/// client can hold a connection thread but never a worker.
+///
+/// A worker is two threads: one decodes (LibRaw, usually in its helper process) and hands the job over, the
+/// other packs, runs the network and encodes. While the second runs a forward pass, the first may take the next
+/// job from the queue and decode it, so that job's forward pass starts the moment this one ends. It holds at
+/// most one such job ahead, and only when no worker is free to start it at once; a job decoded ahead still
+/// counts as queued (capacity, depth, cancellation, deadline) until its forward pass starts.
 final class WorkerPool: @unchecked Sendable {
     /// What became of a submission.
     enum Submission: Equatable {
@@ -34,11 +40,27 @@ final class WorkerPool: @unchecked Sendable {
     private var queue: [EnhanceJob] = []
     /// Jobs a worker has taken and not finished.
     private var started: [ObjectIdentifier: EnhanceJob] = [:]
+    private var slots: [Slot] = []
     private var busy = 0
     private var warmed = 0
     private var warmUpFailure: String?
     private var running = 0
     private var stopping = false
+
+    /// What one worker holds: the job its decoding thread took (decoding, or decoded and waiting) and the job its
+    /// network thread runs.
+    private struct Slot {
+        var ahead: EnhanceJob?
+        /// The decoding thread's answer for `ahead`; nil while it decodes.
+        var decoded: Result<DecodedRaw, Error>?
+        /// `ahead` was taken back (its client left or it expired while waiting): dropped, not run.
+        var withdrawn = false
+        var current: EnhanceJob?
+
+        var isFree: Bool { ahead == nil && current == nil }
+        /// A job decoded ahead behind a forward pass, still waiting like a queued one.
+        var waiting: EnhanceJob? { current != nil ? ahead : nil }
+    }
 
     init(registry: ModelRegistry, workers: Int, threadsPerWorker: Int, maxPixels: Int,
          capacity: Int, metrics: ServiceMetrics, logger: Logger, decoding: DecodingStrategy = .inProcess) {
@@ -65,13 +87,17 @@ final class WorkerPool: @unchecked Sendable {
         }
         let samples = warmUpRaws
         condition.lock()
-        running = workerCount
+        running = 2 * workerCount
+        slots = [Slot](repeating: Slot(), count: workerCount)
         condition.unlock()
         metrics.setWorkers(workerCount)
         for index in 0 ..< workerCount {
             let thread = Thread { [self] in work(index: index, samples: samples) }
             thread.name = "sid-worker-\(index)"
             thread.start()
+            let decoder = Thread { [self] in decode(index: index) }
+            decoder.name = "sid-decoder-\(index)"
+            decoder.start()
         }
         condition.lock()
         defer { condition.unlock() }
@@ -88,7 +114,7 @@ final class WorkerPool: @unchecked Sendable {
         guard !stopping else { return .stopped }
         guard hasRoomLocked else { return .queueFull }
         queue.append(job)
-        metrics.setQueueDepth(queue.count)
+        metrics.setQueueDepth(waitingLocked)
         condition.broadcast()
         return .accepted
     }
@@ -100,20 +126,26 @@ final class WorkerPool: @unchecked Sendable {
         return !stopping && hasRoomLocked
     }
 
-    /// Jobs waiting for a worker.
+    /// Jobs waiting for a worker, decoded ahead or not.
     var queueDepth: Int {
         condition.lock()
         defer { condition.unlock() }
-        return queue.count
+        return waitingLocked
     }
 
-    /// Takes a job out of the queue if no worker has started it; false if one has (or it is done).
+    /// Takes a job back if no worker has started it (queued, or decoded ahead behind another job's forward pass);
+    /// false if one has (or it is done).
     func cancel(_ job: EnhanceJob) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard let index = queue.firstIndex(where: { $0 === job }) else { return false }
-        queue.remove(at: index)
-        metrics.setQueueDepth(queue.count)
+        if let index = queue.firstIndex(where: { $0 === job }) {
+            queue.remove(at: index)
+        } else if let index = slots.firstIndex(where: { $0.waiting === job && !$0.withdrawn }) {
+            withdrawLocked(index)
+        } else {
+            return false
+        }
+        metrics.setQueueDepth(waitingLocked)
         return true
     }
 
@@ -130,9 +162,15 @@ final class WorkerPool: @unchecked Sendable {
     func abandon(with error: ServiceError) -> (queued: Int, running: Int) {
         condition.lock()
         stopping = true
-        let queued = queue
-        let running = Array(started.values)
+        var queued = queue
+        var running = Array(started.values)
         queue.removeAll()
+        for index in slots.indices {
+            guard let ahead = slots[index].ahead, !slots[index].withdrawn else { continue }
+            // Decoding for a free worker it counts as running, behind a forward pass as queued; either way it is dropped.
+            if slots[index].current == nil { running.append(ahead) } else { queued.append(ahead) }
+            withdrawLocked(index)
+        }
         metrics.setQueueDepth(0)
         condition.broadcast()
         condition.unlock()
@@ -155,9 +193,14 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    // A worker that is idle takes a job at once, so each idle worker is one more place.
+    // A free worker takes a job at once, so each free worker is one more place.
     private var hasRoomLocked: Bool {
-        queue.count < capacity + (workerCount - busy)
+        waitingLocked < capacity + slots.filter(\.isFree).count
+    }
+
+    /// Jobs that wait for a forward pass: queued, or decoded ahead behind another job's.
+    private var waitingLocked: Int {
+        queue.count + slots.filter { $0.waiting != nil && !$0.withdrawn }.count
     }
 
     /// Jobs with more output pixels than this leave buffers (network rings, output image) sized for them;
@@ -185,18 +228,15 @@ final class WorkerPool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
 
-        while let job = next() {
-            job.markStarted()
+        while let (job, decoded) = next(index: index) {
             let outcome: Result<EnhanceResult, ServiceError>
-            if ContinuousClock.now > job.deadline {
+            if case .failure(is Expired) = decoded {
                 // Its client has been told, or is about to be told, that it waited too long.
                 metrics.countJob(outcome: "expired")
                 outcome = .failure(.queueTimeout(seconds: Self.seconds(job.deadline - job.submitted)))
             } else {
                 do {
-                    var options = job.options
-                    options.cancellation = job.cancellation
-                    let result = try job.raw.withUnsafeBytes { try enhancer.enhance($0, options: options) }
+                    let result = try enhancer.enhance(try decoded.get())
                     metrics.countJob(outcome: "completed")
                     metrics.recordStages(queueWait: job.queueWait ?? .zero, timings: result.timings)
                     outcome = .success(result)
@@ -225,9 +265,10 @@ final class WorkerPool: @unchecked Sendable {
             }
             condition.lock()
             started[ObjectIdentifier(job)] = nil
-            busy -= 1
-            metrics.setBusyWorkers(busy)
-            let idle = busy == 0 && queue.isEmpty
+            slots[index].current = nil
+            updateBusyLocked()
+            let idle = slots.allSatisfy(\.isFree) && queue.isEmpty
+            condition.broadcast()
             condition.unlock()
             if idle { returnFreeMemory() }
         }
@@ -254,20 +295,98 @@ final class WorkerPool: @unchecked Sendable {
         return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
     }()
 
-    /// The next job, marking this worker busy; nil once stopping with nothing left to do.
-    private func next() -> EnhanceJob? {
+    /// The decoding thread of worker `index`: takes a job when its worker is free, or when its worker runs a
+    /// forward pass, holds nothing ahead and no other worker is free; decodes it (unless it already expired or
+    /// its client left) and hands it to the worker. It has its own `Enhancer` (decoding touches only the backend
+    /// and the registry), so the worker may replace its own at any time.
+    private func decode(index: Int) {
+        let decoder = Enhancer(registry: registry, threads: 1, maxPixels: maxPixels, decoding: decoding)
+        condition.lock()
+        while true {
+            let mayTake = slots[index].ahead == nil && !queue.isEmpty
+                && (slots[index].current == nil || !slots.contains(where: \.isFree))
+            if !mayTake {
+                if stopping && queue.isEmpty { break }
+                condition.wait()
+                continue
+            }
+            let job = queue.removeFirst()
+            if slots[index].current != nil { metrics.countDecodedAhead() }
+            slots[index].ahead = job
+            slots[index].decoded = nil
+            slots[index].withdrawn = false
+            updateBusyLocked()
+            metrics.setQueueDepth(waitingLocked)
+            condition.broadcast()
+            condition.unlock()
+
+            let taken = ContinuousClock.now
+            var decoded: Result<DecodedRaw, Error>
+            if taken > job.deadline {
+                decoded = .failure(Expired())
+            } else if job.cancellation.isCancelled {
+                decoded = .failure(UNetError.cancelled)
+            } else {
+                var options = job.options
+                options.cancellation = job.cancellation
+                decoded = Result { try job.raw.withUnsafeBytes { try decoder.decode($0, options: options) } }
+            }
+            job.markDecoded(taken: taken, decoded: .now)
+
+            condition.lock()
+            if slots[index].withdrawn {
+                slots[index] = Slot(current: slots[index].current)
+                updateBusyLocked()
+            } else {
+                slots[index].decoded = decoded
+            }
+            condition.broadcast()
+        }
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next job of worker `index` and its decoding, marking it started; nil once stopping with nothing left.
+    private func next(index: Int) -> (EnhanceJob, Result<DecodedRaw, Error>)? {
         condition.lock()
         defer { condition.unlock() }
-        while queue.isEmpty {
-            if stopping { return nil }
+        while true {
+            if let job = slots[index].ahead, let decoded = slots[index].decoded {
+                slots[index].ahead = nil
+                slots[index].decoded = nil
+                slots[index].current = job
+                started[ObjectIdentifier(job)] = job
+                job.markStarted()
+                updateBusyLocked()
+                metrics.setQueueDepth(waitingLocked)
+                condition.broadcast()
+                return (job, decoded)
+            }
+            if stopping && queue.isEmpty && slots[index].ahead == nil { return nil }
             condition.wait()
         }
-        let job = queue.removeFirst()
-        started[ObjectIdentifier(job)] = job
-        busy += 1
-        metrics.setQueueDepth(queue.count)
+    }
+
+    /// Drops the job decoded ahead on worker `index`: its upload and raw go now if it is decoded, else as soon
+    /// as the decoding thread is done with it, so a withdrawn job never holds memory behind a forward pass.
+    private func withdrawLocked(_ index: Int) {
+        if slots[index].decoded != nil {
+            slots[index] = Slot(current: slots[index].current)
+            updateBusyLocked()
+        } else {
+            slots[index].withdrawn = true
+        }
+        condition.broadcast()
+    }
+
+    /// A job whose deadline passed before its decoding started: dropped, not run.
+    private struct Expired: Error {}
+
+    /// Workers holding a job, decoding or running it.
+    private func updateBusyLocked() {
+        busy = slots.filter { !$0.isFree }.count
         metrics.setBusyWorkers(busy)
-        return job
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -288,6 +407,8 @@ final class EnhanceJob: @unchecked Sendable {
     // Guards everything below.
     private let condition = NSCondition()
     private var startedAt: ContinuousClock.Instant?
+    /// When a worker's decoding thread took it, and when it handed it on decoded.
+    private var decodeSpan: (taken: ContinuousClock.Instant, decoded: ContinuousClock.Instant)?
     private var result: Result<EnhanceResult, ServiceError>?
 
     init(raw: ArraySlice<UInt8>, options: EnhanceOptions, queueTimeout: Duration) {
@@ -296,13 +417,23 @@ final class EnhanceJob: @unchecked Sendable {
         deadline = submitted + queueTimeout
     }
 
-    /// Time spent waiting for a worker; nil while still queued.
+    /// Time spent waiting: in the queue, and decoded ahead for the forward pass before it; nil until that starts.
+    /// The decoding in between is not waiting (it is the decode stage of the timings).
     var queueWait: Duration? {
         condition.lock()
         defer { condition.unlock() }
-        return startedAt.map { $0 - submitted }
+        guard let startedAt else { return nil }
+        guard let decodeSpan else { return startedAt - submitted }
+        return (decodeSpan.taken - submitted) + (startedAt - decodeSpan.decoded)
     }
 
+    func markDecoded(taken: ContinuousClock.Instant, decoded: ContinuousClock.Instant) {
+        condition.lock()
+        decodeSpan = (taken, decoded)
+        condition.unlock()
+    }
+
+    /// Its forward pass starts.
     func markStarted() {
         condition.lock()
         startedAt = .now

@@ -3,8 +3,10 @@ import SIDEngine
 
 /// Runs `sid enhance` over many files as a three-stage pipeline, so a batch keeps the cores busy: while the network
 /// runs on file n (this thread, all compute threads), file n+1 is read and decoded (LibRaw, usually in its helper
-/// process) and file n-1 is turned into a PNG and written, each on its own thread. At most one file waits between
-/// two stages, so memory holds at most five: one decoding, one waiting, one in the network, one waiting, one encoding.
+/// process) and file n-1 is written, each on its own thread. A PNG that needs no turn is deflated stripe by stripe
+/// while its own rows are computed (`Enhancer.encodesWhileRendering`), so only its file is written on the last
+/// thread; any other output is encoded there. At most one file waits between two stages, so memory holds at most
+/// five: one decoding, one waiting, one in the network, one waiting, one encoding or being written.
 struct EnhanceBatch {
     let enhancer: Enhancer
     let options: EnhanceOptions
@@ -17,6 +19,7 @@ struct EnhanceBatch {
 
     private enum Rendered {
         case ready(BatchInputs.Item, RenderedImage)
+        case encoded(BatchInputs.Item, EnhanceResult)
         case done(BatchInputs.Item, BatchReporter.Outcome)
     }
 
@@ -51,6 +54,8 @@ struct EnhanceBatch {
                     reporter.report(input: item.input, outcome)
                 case let .ready(item, image):
                     reporter.report(input: item.input, Self.write(image, to: item.output, with: enhancer))
+                case let .encoded(item, result):
+                    reporter.report(input: item.input, Self.write(result, to: item.output))
                 }
             }
             finished.signal()
@@ -63,7 +68,11 @@ struct EnhanceBatch {
                 rendered.put(.done(item, outcome))
             case let .ready(item, input):
                 do {
-                    rendered.put(.ready(item, try enhancer.render(input)))
+                    if enhancer.encodesWhileRendering(input) {
+                        rendered.put(.encoded(item, try enhancer.enhance(input)))
+                    } else {
+                        rendered.put(.ready(item, try enhancer.render(input)))
+                    }
                 } catch {
                     rendered.put(.done(item, .failed(message: "\(error)")))
                 }
@@ -75,7 +84,14 @@ struct EnhanceBatch {
 
     private static func write(_ image: RenderedImage, to output: String, with enhancer: Enhancer) -> BatchReporter.Outcome {
         do {
-            let result = try enhancer.encode(image)
+            return write(try enhancer.encode(image), to: output)
+        } catch {
+            return .failed(message: "\(error)")
+        }
+    }
+
+    private static func write(_ result: EnhanceResult, to output: String) -> BatchReporter.Outcome {
+        do {
             let directory = (output as NSString).deletingLastPathComponent
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

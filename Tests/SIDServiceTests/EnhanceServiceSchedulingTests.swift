@@ -49,6 +49,57 @@ final class EnhanceServiceSchedulingTests: XCTestCase {
         XCTAssertEqual(queued()?.status, 200)
     }
 
+    /// The worker's decoding thread takes the next job while the running one is in its forward pass: that job
+    /// still counts as queued (depth, the 503 limit), and its answer is the same file it gets when alone.
+    func testTheNextJobIsDecodedDuringTheForwardPassAndStillCountsAsQueued() throws {
+        let harness = try slowService()
+        let alone = try Curl.run(upload(SampleRaws.small, harness))
+        XCTAssertEqual(alone.status, 200, alone.bodyText)
+        XCTAssertEqual(harness.metric("sid_jobs_decoded_ahead_total"), 0, "a job for a free worker is not ahead of anything")
+
+        let running = background(upload(SampleRaws.large, harness))
+        waitUntilRunning(harness)
+        let queued = background(upload(SampleRaws.small, harness))
+        XCTAssertTrue(ServiceHarness.eventually {
+            harness.metric("sid_jobs_decoded_ahead_total") == 1 && harness.metric("sid_queue_depth") == 1
+        }, "decoded ahead, and still waiting in the queue's count")
+        let refused = try Curl.run(upload(SampleRaws.small, harness))
+        XCTAssertEqual(refused.status, 503, "the job decoded ahead holds the queue's one place")
+        XCTAssertEqual(refused.header("Retry-After"), "2")
+
+        XCTAssertEqual(running()?.status, 200)
+        let answer = try XCTUnwrap(queued())
+        XCTAssertEqual(answer.status, 200, answer.bodyText)
+        XCTAssertEqual(answer.body, alone.body, "the same PNG as the same raw alone")
+        let timing = answer.header("Server-Timing") ?? ""
+        XCTAssertTrue(timing.contains("decode;dur="), timing)
+        XCTAssertTrue(ServiceHarness.eventually {
+            harness.metric("sid_queue_depth") == 0 && harness.metric("sid_workers_busy") == 0
+                && harness.metric("sid_jobs_total{outcome=\"completed\"}") == 3
+        })
+    }
+
+    /// A client that leaves while its job waits decoded ahead gets its place back at once; the job never runs.
+    func testAClientThatLeavesWhileDecodedAheadGivesUpItsPlace() throws {
+        let harness = try slowService()
+        let running = background(upload(SampleRaws.large, harness))
+        waitUntilRunning(harness)
+
+        let body = SampleRaws.data(SampleRaws.small)
+        let leaving = try TestSocket(port: harness.port)
+        try leaving.send("POST /v1/enhance?ratio=100 HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+        try leaving.send(body)
+        XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_jobs_decoded_ahead_total") == 1 })
+        leaving.close()
+        XCTAssertTrue(ServiceHarness.eventually {
+            harness.metric("sid_queue_depth") == 0 && harness.metric("sid_jobs_total{outcome=\"cancelled\"}") == 1
+        }, "the place is free while the other job still runs")
+        let next = background(upload(SampleRaws.small, harness))
+        XCTAssertEqual(running()?.status, 200)
+        XCTAssertEqual(next()?.status, 200, "the freed place took a job")
+        XCTAssertEqual(harness.metric("sid_jobs_total{outcome=\"completed\"}"), 2, "the abandoned job never ran")
+    }
+
     func testAClientThatLeavesWhileQueuedGivesUpItsPlace() throws {
         let harness = try slowService()
         let running = background(upload(SampleRaws.large, harness))

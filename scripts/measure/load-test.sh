@@ -4,12 +4,19 @@
 # and full frames (4256x2848, the A7S II's size). Without a weights file the service runs synthetic full-width
 # weights (--synthetic-weights): the images are meaningless, the timings are the real network's.
 #
+# Against the forward pass (the `forward` of each answer's Server-Timing) it also prints what everything else
+# costs (issue #16): `overhead` is the client's wall time minus the forward time, per request, as a share of the
+# forward time (p50; meaningful without queueing, so the `full1` phase sends one request at a time), and
+# `saturation` is throughput times the forward time's p50, the share of one frame per forward time the service
+# delivers with every worker kept busy (the `full` phase, more clients than workers).
+#
 #   scripts/measure/load-test.sh                               # the service's default worker layout
 #   scripts/measure/load-test.sh -- --workers 2 --threads 1    # anything after -- goes to `sid serve`
 #
 # Environment: SID (a prebuilt sid binary; default: swift build -c release), PORT (default 18181),
-# SMALL_REQUESTS (40), SMALL_CONCURRENCY (2), FULL_REQUESTS (4), FULL_CONCURRENCY (2).
-# Each phase starts with one unmeasured request per client, so first-use allocations are not counted.
+# SMALL_REQUESTS (40), SMALL_CONCURRENCY (2), FULL1_REQUESTS (3, one client), FULL_REQUESTS (4),
+# FULL_CONCURRENCY (2). Each phase starts with one unmeasured request per client, so first-use allocations
+# are not counted. The service's peak RSS (VmHWM) is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,6 +25,7 @@ if [ "${1:-}" = "--" ]; then shift; serve_args=("$@"); fi
 port=${PORT:-18181}
 small_requests=${SMALL_REQUESTS:-40}
 small_concurrency=${SMALL_CONCURRENCY:-2}
+full1_requests=${FULL1_REQUESTS:-3}
 full_requests=${FULL_REQUESTS:-4}
 full_concurrency=${FULL_CONCURRENCY:-2}
 
@@ -111,8 +119,11 @@ def percentile(values, fraction):  # nearest rank
 ok = len(latencies)
 line = f"{name:<6} {len(body) / 1e6:6.1f} MB  c={concurrency}  n={ok:<3} {ok / wall:7.2f} req/s"
 if ok:
+    forward = percentile(forwards, 0.5)
+    overheads = [(latency - fwd) / fwd for latency, fwd in zip(latencies, forwards)]
     line += f"  p50 {percentile(latencies, 0.5):7.3f} s  p99 {percentile(latencies, 0.99):7.3f} s"
-    line += f"  (forward p50 {percentile(forwards, 0.5):.3f} s)"
+    line += f"  forward p50 {forward:.3f} s  overhead p50 {100 * percentile(overheads, 0.5):5.1f} %"
+    line += f"  saturation {100 * ok / wall * forward:5.1f} %"
 if failures:
     line += f"  failures {failures}"
 print(line, flush=True)
@@ -122,7 +133,9 @@ PYTHON
 
 status=0
 run_phase small "$work/small.dng" "$small_requests" "$small_concurrency" || status=1
+run_phase full1 "$work/full.dng" "$full1_requests" 1 || status=1
 run_phase full "$work/full.dng" "$full_requests" "$full_concurrency" || status=1
+echo "# sid serve peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"
 
 kill -TERM "$server_pid"
 if wait "$server_pid"; then server_pid=""; else echo "sid serve did not exit cleanly" >&2; status=1; fi

@@ -55,7 +55,39 @@ sid_png_status sid_png_encode_rgb(const void *samples, uint32_t width, uint32_t 
                                   unsigned char **out_data, size_t *out_size,
                                   char message[SID_PNG_MESSAGE_CAPACITY]);
 
-/// Releases a buffer returned by sid_png_encode_rgb.
+/// Rows per independently deflated piece of the image data (a stripe): 128 rows of a 4256-pixel RGB image are
+/// 1.6 MB, so restarting the 32 KB dictionary at each boundary costs nothing measurable in file size.
+#define SID_PNG_STRIPE_ROWS 128
+
+/// The image data of one PNG being deflated stripe by stripe, for a caller whose rows arrive over time: stripe i
+/// covers rows [128 i, 128 (i + 1)) and reads row 128 i - 1 too (the filters look one row up), so it may be
+/// deflated as soon as those rows are final. sid_png_encode_rgb is create, every stripe, write, free; the bytes
+/// are the same whatever order or threads the stripes are deflated in.
+typedef struct sid_png_idat sid_png_idat;
+
+/// NULL when out of memory. `samples` (as for sid_png_encode_rgb) must outlive the object; arguments are
+/// trusted (sid_png_encode_rgb's checks are the caller's).
+sid_png_idat *sid_png_idat_create(const void *samples, uint32_t width, uint32_t height, int bit_depth,
+                                  int compression_level, int filter_mask);
+
+uint32_t sid_png_idat_stripe_count(const sid_png_idat *idat);
+
+/// Deflates one stripe; distinct stripes may be deflated on different threads at once, each exactly once.
+/// Returns 0 when out of memory, zlib fails or the stripe was already deflated (the object is then failed).
+int sid_png_idat_deflate(sid_png_idat *idat, uint32_t index);
+
+/// The whole file around image data whose every stripe has been deflated, as sid_png_encode_rgb writes it. Each
+/// stripe is freed once copied into the file, so an object is written once.
+sid_png_status sid_png_idat_write(sid_png_idat *idat, uint32_t width, uint32_t height, int bit_depth,
+                                  int compression_level, const char *const *text_keys,
+                                  const char *const *text_values, int text_count,
+                                  const unsigned char *exif, uint32_t exif_size,
+                                  unsigned char **out_data, size_t *out_size,
+                                  char message[SID_PNG_MESSAGE_CAPACITY]);
+
+void sid_png_idat_free(sid_png_idat *idat);
+
+/// Releases a buffer returned by sid_png_encode_rgb or sid_png_idat_write.
 void sid_png_free(void *pointer);
 
 #ifdef __cplusplus
