@@ -74,28 +74,40 @@ final class UNetRunnerTests: XCTestCase {
         }
     }
 
+    /// The ragged image of the banding tests: 301 x 517 packed pixels, several bands at a 400-column limit.
+    private static let height = 301, width = 517
+
+    /// Four planes of values in [0, 1), as a packed raw holds, from a 64-bit LCG so a failure reproduces.
+    private static func packedInput(seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<4 * height * width).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+    }
+
+    /// The float output of `model` on `input`, in bands of at most `maxBandWidth` columns.
+    private static func run(_ model: UNet, on input: [Float], maxBandWidth: Int, threads: Int) throws -> [Float] {
+        let runner = UNetRunner(model: model, threads: threads, maxBandWidth: maxBandWidth)
+        var output = [Float](repeating: .nan, count: 12 * height * width)
+        try input.withUnsafeBufferPointer { x in
+            try output.withUnsafeMutableBufferPointer {
+                try runner.run(input: x, height: height, width: width, output: .float($0.baseAddress!))
+            }
+        }
+        return output
+    }
+
     /// Column bands with margins give the whole-image result; the image is ragged (not a multiple of 16)
     /// and cut into several bands, threads split the work.
     func testTiledInferenceEqualsWholeImageInference() throws {
         let architecture = SIDArchitecture(model: .sony, width: 4)
         let model = SyntheticWeights.model(architecture)
-        let height = 301, width = 517
-        var state: UInt64 = 7
-        let input = (0..<4 * height * width).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 24)
-        }
+        let input = Self.packedInput(seed: 7)
         func run(maxBandWidth: Int, threads: Int) throws -> [Float] {
-            let runner = UNetRunner(model: model, threads: threads, maxBandWidth: maxBandWidth)
-            var output = [Float](repeating: .nan, count: 12 * height * width)
-            try input.withUnsafeBufferPointer { x in
-                try output.withUnsafeMutableBufferPointer {
-                    try runner.run(input: x, height: height, width: width, output: .float($0.baseAddress!))
-                }
-            }
-            return output
+            try Self.run(model, on: input, maxBandWidth: maxBandWidth, threads: threads)
         }
-        XCTAssertEqual(BandPlan(width: width, maxWidth: 400).bands.count, 3)
+        XCTAssertEqual(BandPlan(width: Self.width, maxWidth: 400).bands.count, 3)
         let whole = try run(maxBandWidth: 1024, threads: 1)
         let tiled = try run(maxBandWidth: 400, threads: 2)
         ParityFixtures.assertClose(tiled, whole, "tiled vs whole")
@@ -108,21 +120,9 @@ final class UNetRunnerTests: XCTestCase {
         let layers = WinogradPlan.winogradLayers.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
         let mixed = SyntheticWeights.model(architecture, winograd: WinogradPlan(f6x6Layers: Set(layers)))
         let reference = SyntheticWeights.model(architecture, winograd: .f4x4)
-        let height = 301, width = 517
-        var state: UInt64 = 11
-        let input = (0..<4 * height * width).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 24)
-        }
+        let input = Self.packedInput(seed: 11)
         func run(_ model: UNet, maxBandWidth: Int, threads: Int) throws -> [Float] {
-            let runner = UNetRunner(model: model, threads: threads, maxBandWidth: maxBandWidth)
-            var output = [Float](repeating: .nan, count: 12 * height * width)
-            try input.withUnsafeBufferPointer { x in
-                try output.withUnsafeMutableBufferPointer {
-                    try runner.run(input: x, height: height, width: width, output: .float($0.baseAddress!))
-                }
-            }
-            return output
+            try Self.run(model, on: input, maxBandWidth: maxBandWidth, threads: threads)
         }
         let whole = try run(mixed, maxBandWidth: 1024, threads: 1)
         ParityFixtures.assertClose(try run(mixed, maxBandWidth: 400, threads: 2), whole, "mixed: tiled vs whole")
