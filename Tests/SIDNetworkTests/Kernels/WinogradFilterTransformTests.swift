@@ -18,48 +18,8 @@ final class WinogradFilterTransformTests: XCTestCase {
     ]
 
     func testWinogradFiltersAreGgGTInPanels() {
-        var seed: UInt64 = 40
-        for (cin, cout) in [(4, 32), (9, 8), (16, 48), (20, 33), (64, 64)] {
-            seed += 1
-            var values = KernelTesting.Values(seed: seed)
-            let weights = values.array(cout * cin * 9)
-            let cinPadded = UNet.padded(cin), coutPadded = (cout + 31) / 32 * 32
-            let count = Int(sid_winograd_f4x4_3x3_filter_floats(Int32(cin), Int32(cout)))
-            XCTAssertEqual(count, 36 * cinPadded * coutPadded)
-            var expected = [Float](repeating: 0, count: count)
-            for o in 0..<cout {
-                for c in 0..<cin {
-                    let f = (0..<9).map { Double(weights[(o * cin + c) * 9 + $0]) }
-                    for i in 0..<6 {
-                        for j in 0..<6 {
-                            var sum = 0.0
-                            for a in 0..<3 {
-                                for b in 0..<3 { sum += Self.g[i][a] * f[a * 3 + b] * Self.g[j][b] }
-                            }
-                            expected[(i * 6 + j) * cinPadded * coutPadded + ((o / 32) * cinPadded + c) * 32 + o % 32] = Float(sum)
-                        }
-                    }
-                }
-            }
-            var reference: [Float]?
-            KernelTesting.forEveryInstructionSet { instructionSet in
-                var whole = [Float](repeating: 0, count: count)
-                sid_winograd_f4x4_3x3_filters(weights, Int32(cin), Int32(cout), 0, Int32(cin), &whole)
-                let label = "\(instructionSet) winograd filters \(cin) -> \(cout)"
-                KernelTesting.assertClose(whole, expected, tolerance: 1e-6, label)
-                // The padding (input channels past cin, output channels past cout) stays zero.
-                XCTAssertEqual(zip(whole, expected).filter { $1 == 0 && $0 != 0 }.count, 0, "\(label): padding")
-                var pieces = [Float](repeating: 0, count: count)
-                for (first, end) in [(0, cin / 3), (cin / 3, cin / 2), (cin / 2, cin)] where first < end {
-                    sid_winograd_f4x4_3x3_filters(weights, Int32(cin), Int32(cout), Int32(first), Int32(end), &pieces)
-                }
-                XCTAssertEqual(pieces.map(\.bitPattern), whole.map(\.bitPattern), "\(label): cut by input channel")
-                if let reference {
-                    XCTAssertEqual(whole.map(\.bitPattern), reference.map(\.bitPattern), "\(label): same bits as the first set")
-                }
-                reference = reference ?? whole
-            }
-        }
+        assertFiltersAreGgGT(g: Self.g, name: "winograd", seed: 40, shapes: [(4, 32), (9, 8), (16, 48), (20, 33), (64, 64)],
+                             floats: sid_winograd_f4x4_3x3_filter_floats, transform: sid_winograd_f4x4_3x3_filters)
     }
 
     func testDirectFiltersAreTapMajor() {
@@ -98,25 +58,38 @@ final class WinogradFilterTransformTests: XCTestCase {
     /// F(6x6)'s U = G g G^T in [64][output panels of 32][input channels rounded up to 16][32], cut by input
     /// channel or not, bit for bit the same on every set.
     func testWinogradF6x6FiltersAreGgGTInPanels() {
-        var seed: UInt64 = 60
-        for (cin, cout) in [(9, 8), (16, 48), (20, 33), (64, 64)] {
+        assertFiltersAreGgGT(g: Self.g6, name: "F(6x6)", seed: 60, shapes: [(9, 8), (16, 48), (20, 33), (64, 64)],
+                             floats: sid_winograd_f6x6_3x3_filter_floats, transform: sid_winograd_f6x6_3x3_filters)
+    }
+
+    /// U = G g G^T for each (cin, cout), in [points][output panels of 32][input channels rounded up to 16][32] with
+    /// points = rows(G)^2, against plain loops; the padding stays zero, a transform cut by input channel gives the
+    /// same bits as one whole call, and every set gives the first set's bits.
+    private func assertFiltersAreGgGT(
+        g: [[Double]], name: String, seed first: UInt64, shapes: [(Int, Int)],
+        floats: (Int32, Int32) -> Int,
+        transform: (UnsafePointer<Float>?, Int32, Int32, Int32, Int32, UnsafeMutablePointer<Float>?) -> Void
+    ) {
+        let n = g.count
+        var seed = first
+        for (cin, cout) in shapes {
             seed += 1
             var values = KernelTesting.Values(seed: seed)
             let weights = values.array(cout * cin * 9)
             let cinPadded = UNet.padded(cin), coutPadded = (cout + 31) / 32 * 32
-            let count = Int(sid_winograd_f6x6_3x3_filter_floats(Int32(cin), Int32(cout)))
-            XCTAssertEqual(count, 64 * cinPadded * coutPadded)
+            let count = floats(Int32(cin), Int32(cout))
+            XCTAssertEqual(count, n * n * cinPadded * coutPadded)
             var expected = [Float](repeating: 0, count: count)
             for o in 0..<cout {
                 for c in 0..<cin {
                     let f = (0..<9).map { Double(weights[(o * cin + c) * 9 + $0]) }
-                    for i in 0..<8 {
-                        for j in 0..<8 {
+                    for i in 0..<n {
+                        for j in 0..<n {
                             var sum = 0.0
                             for a in 0..<3 {
-                                for b in 0..<3 { sum += Self.g6[i][a] * f[a * 3 + b] * Self.g6[j][b] }
+                                for b in 0..<3 { sum += g[i][a] * f[a * 3 + b] * g[j][b] }
                             }
-                            expected[(i * 8 + j) * cinPadded * coutPadded + ((o / 32) * cinPadded + c) * 32 + o % 32] = Float(sum)
+                            expected[(i * n + j) * cinPadded * coutPadded + ((o / 32) * cinPadded + c) * 32 + o % 32] = Float(sum)
                         }
                     }
                 }
@@ -124,13 +97,14 @@ final class WinogradFilterTransformTests: XCTestCase {
             var reference: [Float]?
             KernelTesting.forEveryInstructionSet { instructionSet in
                 var whole = [Float](repeating: 0, count: count)
-                sid_winograd_f6x6_3x3_filters(weights, Int32(cin), Int32(cout), 0, Int32(cin), &whole)
-                let label = "\(instructionSet) F(6x6) filters \(cin) -> \(cout)"
+                transform(weights, Int32(cin), Int32(cout), 0, Int32(cin), &whole)
+                let label = "\(instructionSet) \(name) filters \(cin) -> \(cout)"
                 KernelTesting.assertClose(whole, expected, tolerance: 1e-6, label)
+                // The padding (input channels past cin, output channels past cout) stays zero.
                 XCTAssertEqual(zip(whole, expected).filter { $1 == 0 && $0 != 0 }.count, 0, "\(label): padding")
                 var pieces = [Float](repeating: 0, count: count)
                 for (first, end) in [(0, cin / 3), (cin / 3, cin / 2), (cin / 2, cin)] where first < end {
-                    sid_winograd_f6x6_3x3_filters(weights, Int32(cin), Int32(cout), Int32(first), Int32(end), &pieces)
+                    transform(weights, Int32(cin), Int32(cout), Int32(first), Int32(end), &pieces)
                 }
                 XCTAssertEqual(pieces.map(\.bitPattern), whole.map(\.bitPattern), "\(label): cut by input channel")
                 if let reference {
