@@ -41,6 +41,12 @@ final class TIFFLayoutCheckTests: XCTestCase {
         guard case .tooManyPixels(65535, 65535, 100_000_000)? = refusal(HostileTIFF.claimingSize(width: 65535, height: 65535)) else {
             return XCTFail("65535x65535")
         }
+        // Sides whose product passes Int.max (3355443200 came from a mutated IFD in the soak) are refused, not a trap.
+        for side in [3_355_443_200, Int(UInt32.max)] {
+            let error = refusal(HostileTIFF.claimingSize(width: side, height: side))
+            guard case .tooManyPixels(side, side, 100_000_000)? = error else { return XCTFail("\(side)x\(side)") }
+            XCTAssertTrue("\(error!)".contains("\(side)x\(side) = more than \(Int.max) pixels"), "\(error!)")
+        }
         for side in [0, 1] {
             guard case .tooSmall? = refusal(HostileTIFF.claimingSize(width: side, height: side)) else {
                 return XCTFail("\(side)x\(side): \(String(describing: refusal(HostileTIFF.claimingSize(width: side, height: side))))")

@@ -13,6 +13,9 @@ final class HostileUploadTests: XCTestCase {
             ("bomb", HostileTIFF.bomb(), "decompression bomb"),
             ("too-few-bytes", HostileTIFF.bomb(sharedTile: false), "decompression bomb"),
             ("65535x65535", HostileTIFF.claimingSize(width: 65535, height: 65535), "more than the limit"),
+            // Sides whose product overflows Int once took the service down (the soak found it).
+            ("3355443200x3355443200", HostileTIFF.claimingSize(width: 3_355_443_200, height: 3_355_443_200),
+             "more than the limit"),
             ("0x0", HostileTIFF.claimingSize(width: 0, height: 0), "too small"),
             ("1x1", HostileTIFF.claimingSize(width: 1, height: 1), "too small"),
         ]

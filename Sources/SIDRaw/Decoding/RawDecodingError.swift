@@ -74,7 +74,10 @@ public enum RawDecodingError: Error, CustomStringConvertible, Equatable, Sendabl
                 + "per plane after packing, at least \(bayerSide)x\(bayerSide) for a Bayer raw and "
                 + "\(xTransSide)x\(xTransSide) for X-Trans, counted from where the X-T2's 6x6 phase starts"
         case let .tooManyPixels(width, height, limit):
-            return "the raw claims \(width)x\(height) = \(width * height) pixels, more than the limit of \(limit)"
+            // The sides come from the file's header: their product may not fit in an Int.
+            let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+            return "the raw claims \(width)x\(height) = \(overflow ? "more than \(Int.max)" : "\(pixels)") pixels, "
+                + "more than the limit of \(limit)"
         case let .invalidLevels(blackLevels, whiteLevel):
             return "the raw's levels are unusable: the white level \(whiteLevel) must be above every black level "
                 + "\(blackLevels)"

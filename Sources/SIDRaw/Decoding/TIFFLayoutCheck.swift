@@ -44,7 +44,9 @@ public struct TIFFLayoutCheck: Sendable {
     private func check(_ directory: Directory, fileSize: Int) throws {
         guard let width = directory.values(Tag.width).first.map(Int.init),
               let height = directory.values(Tag.height).first.map(Int.init) else { return }
-        guard width * height <= maxPixels else {
+        // Two 32-bit sides can multiply past Int.max (a mutated IFD in the soak did), so the product is checked.
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, pixels <= maxPixels else {
             throw RawDecodingError.tooManyPixels(width: width, height: height, limit: maxPixels)
         }
         let photometric = directory.values(Tag.photometric).first
