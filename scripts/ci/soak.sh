@@ -89,6 +89,8 @@ if [[ $serve_help == *--api-keys-file* && $serve_help == *--admin-port* ]]; then
 fi
 # One worker with two compute threads (the default layout on two cores); a queue longer than the client count, so
 # no good upload is refused with 503; short timeouts for the slow clients; warnings only, so logging costs little.
+# Should it crash, Swift's backtrace names only the crashed thread's frames (the others just wait).
+SWIFT_BACKTRACE=threads=crashed,registers=none,images=none,limit=40 \
 "$sid" serve --host 127.0.0.1 --port "$port" --synthetic-weights --workers 1 --threads 2 --queue 32 \
     --max-body-mb 4 --header-timeout "$header_timeout" --body-idle-timeout 0.5 --body-timeout 5 \
     --keep-alive-timeout 2 --request-timeout 60 --max-connections 64 --log-level warning \
@@ -113,8 +115,8 @@ set -e
 # The server's own account: anything it logged above warning level, and whether it is still there.
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "CHECK FAILED: sid serve is gone (its log: $output/serve.log); how it ended:"
-    grep -m1 -A6 -E 'Program crashed|Fatal error' "$work/serve.log" || tail -5 "$work/serve.log"
-    grep -E '^ *[0-9]+ +0x[0-9a-f]+ ' "$work/serve.log" | head -8 || true
+    # Swift's backtrace (only the crashed thread's, see SWIFT_BACKTRACE above), with any message before it.
+    grep -m1 -B2 -A30 'Program crashed' "$work/serve.log" | grep -v '^$' | cut -c1-240 || tail -5 "$work/serve.log"
     status=1
 else
     # 5xx answers (505 to HTTP/2.0 requests, 500 from a crashed decoder) are logged at error level as requests;
