@@ -153,8 +153,9 @@ for target in "${targets[@]}"; do
     set -e
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log" | tail -1)
     # A forked run prints no final stats; its progress lines start with the execution count.
-    [[ -n $executions ]] || executions=$(grep -oE '^#[0-9]+' "$run/log" | tail -1 | tr -d '#')
-    coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$run/log" | tail -1)
+    # (|| true: a target that crashes on its seed corpus prints neither, and the summary must still come.)
+    [[ -n $executions ]] || executions=$(grep -oE '^#[0-9]+' "$run/log" | tail -1 | tr -d '#' || true)
+    coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$run/log" | tail -1 || true)
     ours=()
     contained=0
     unreproduced=0
