@@ -5,7 +5,7 @@
 
 Needs numpy and torch (`pip install torch==2.13.0`). Random He-uniform weights (bench/safetensors_io.py seed 0),
 a `sid sample` frame packed by `sid pack --ratio 100` as bench/compare.sh does; errors on a central crop, times on
-the whole frame. sid reads the F(6x6) layers from SID_WINOGRAD_F6X6.
+the whole frame. sid takes the F(6x6) layers from --winograd-f6x6.
 """
 import argparse
 import json
@@ -23,9 +23,8 @@ import safetensors_io  # noqa: E402
 LAYERS = ["conv1_2"] + [f"conv{l}_{i}" for l in range(2, 10) for i in (1, 2)]
 
 
-def run(command, env=None):
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+def run(command):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         sys.exit(f"failed ({result.returncode}): {' '.join(command)}\n{result.stderr.strip()}")
     return result.stdout
@@ -98,8 +97,8 @@ def main():
 
     def sid(plan, input_path, runs, save=None):
         command = [args.sid, "bench", "--input", input_path, "--weights", weights_path, "--threads", str(args.threads),
-                   "--runs", str(runs), "--json"] + (["--save-output", save] if save else [])
-        return json.loads(run(command, env={"SID_WINOGRAD_F6X6": plan}))
+                   "--runs", str(runs), "--json", "--winograd-f6x6", plan] + (["--save-output", save] if save else [])
+        return json.loads(run(command))
 
     table = {}
     out = os.path.join(args.work, "crop-output.npy")

@@ -12,11 +12,12 @@ public final class ModelRegistry: @unchecked Sendable {
 
     /// Loads each safetensors file under the name of the model its tensor shapes form (`SIDArchitecture.identify`:
     /// 4 channels in and 12 out is sid-sony, 9 and 27 sid-fuji); the file's metadata is only reported.
-    public init(weightFiles: [String]) throws {
+    /// `winograd` names the layers computed by F(6x6) in every network.
+    public init(weightFiles: [String], winograd: WinogradPlan = .standard) throws {
         var networks: [String: UNet] = [:]
         var infos: [ModelInfo] = []
         for path in weightFiles {
-            let (name, network, info) = try Self.load(path)
+            let (name, network, info) = try Self.load(path, winograd: winograd)
             guard networks[name] == nil else {
                 throw EngineError.weights("two weight files both hold \(name): \(path) and \(infos.first { $0.name == name }?.weightsPath ?? "?")")
             }
@@ -88,7 +89,7 @@ public final class ModelRegistry: @unchecked Sendable {
         }
     }
 
-    static func load(_ path: String) throws -> (String, UNet, ModelInfo) {
+    static func load(_ path: String, winograd: WinogradPlan) throws -> (String, UNet, ModelInfo) {
         let file: WeightsFile
         do {
             file = try WeightsFile(path: path)
@@ -97,7 +98,7 @@ public final class ModelRegistry: @unchecked Sendable {
         }
         do {
             let architecture = try file.architecture()
-            let network = try UNet(architecture: architecture) { name in
+            let network = try UNet(architecture: architecture, winograd: winograd) { name in
                 file.tensor(name).map { ($0.shape, Array($0.values)) }
             }
             let name = architecture.model.rawValue

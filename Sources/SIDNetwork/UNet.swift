@@ -61,13 +61,12 @@ public final class UNet: @unchecked Sendable {
     /// Builds the network from PyTorch-named tensors.
     ///
     /// - Parameters:
-    ///   - winograd: which Winograd layers use F(6x6); `WinogradPlan.standard` unless the
-    ///     SID_WINOGRAD_F6X6 environment variable says otherwise (for measuring, see WinogradPlan).
+    ///   - winograd: which Winograd layers use F(6x6).
     ///   - tensor: looks a tensor up by name; returns its shape and fp32 values.
     /// Every tensor the architecture names must be present with its exact shape.
     public init(
         architecture: SIDArchitecture,
-        winograd: WinogradPlan = .fromEnvironment(),
+        winograd: WinogradPlan = .standard,
         tensor: (String) -> (shape: [Int], values: [Float])?
     ) throws {
         self.architecture = architecture

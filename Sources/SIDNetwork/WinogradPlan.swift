@@ -1,5 +1,3 @@
-import Foundation
-
 /// Which of the U-Net's Winograd convolutions run F(6x6, 3x3) instead of F(4x4, 3x3).
 ///
 /// F(6x6) needs a fifth fewer multiplications per output but rounds about ten times more, and its 6-row
@@ -27,24 +25,16 @@ public struct WinogradPlan: Equatable, Sendable {
     /// per unit ate the fifth of multiplications it saves. Errors leave every layer free to choose.
     public static let standard = WinogradPlan(f6x6Layers: ["conv2_1", "conv8_1", "conv9_1"])
 
-    /// `standard`, unless SID_WINOGRAD_F6X6 names the F(6x6) layers: "all", "none" or a comma-separated
-    /// list such as "conv1_2,conv9_2". It lets `sid bench` and `sid enhance`, which load the model deep in
-    /// SIDEngine, time and check any choice without a rebuild; names that are not Winograd layers are ignored.
-    public static func fromEnvironment() -> WinogradPlan {
-        guard let value = ProcessInfo.processInfo.environment["SID_WINOGRAD_F6X6"] else { return .standard }
-        return parse(value) ?? .standard
-    }
-
-    /// The plan SID_WINOGRAD_F6X6's text names; nil if empty.
-    static func parse(_ text: String) -> WinogradPlan? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        switch trimmed {
-        case "": return nil
-        case "all": return .f6x6
-        case "none": return .f4x4
+    /// The plan a text names (`sid bench --winograd-f6x6`, for measuring any choice without a rebuild): "all",
+    /// "none" or a comma-separated list of Winograd layers such as "conv1_2,conv9_2"; nil for anything else.
+    public init?(naming text: String) {
+        switch text {
+        case "all": self = .f6x6
+        case "none": self = .f4x4
         default:
-            let names = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            return WinogradPlan(f6x6Layers: Set(names).intersection(winogradLayers))
+            let names = Set(text.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+            guard !names.isEmpty, names.isSubset(of: Self.winogradLayers) else { return nil }
+            self.init(f6x6Layers: names)
         }
     }
 }

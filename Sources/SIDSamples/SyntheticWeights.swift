@@ -17,7 +17,7 @@ public enum SyntheticWeights {
         return result
     }
 
-    public static func model(_ architecture: SIDArchitecture, winograd: WinogradPlan = .fromEnvironment()) -> UNet {
+    public static func model(_ architecture: SIDArchitecture, winograd: WinogradPlan = .standard) -> UNet {
         let tensors = tensors(for: architecture)
         // Every name and shape comes from the architecture itself, so this cannot fail.
         return try! UNet(architecture: architecture, winograd: winograd) { tensors[$0] }

@@ -53,6 +53,8 @@ struct BenchCommand: ParsableCommand {
         var threads: Int
         /// The compiled copy of the C kernels this CPU runs: avx512, avx2 or portable.
         var kernels: String
+        /// The convolutions computed by Winograd F(6x6), sorted.
+        var winogradF6x6: [String]
         var packedHeight: Int
         var packedWidth: Int
         var runs: Int
@@ -103,7 +105,7 @@ struct BenchCommand: ParsableCommand {
     private func loadNetwork(channels: Int, for input: String) throws -> (name: String, network: UNet, weights: String) {
         let location = WeightsLocation(explicit: engine.weights)
         if location.files.isEmpty, let model = SIDModel.allCases.first(where: { $0.inputChannels == channels }) {
-            return (model.rawValue, SyntheticWeights.model(SIDArchitecture(model: model)),
+            return (model.rawValue, SyntheticWeights.model(SIDArchitecture(model: model), winograd: engine.winograd),
                     "synthetic (no weights file found; speed does not depend on the values)")
         }
         let networks = location.files.isEmpty ? [:] : try engine.makeRegistry().networks
@@ -143,7 +145,7 @@ struct BenchCommand: ParsableCommand {
         return Report(
             model: name, weights: weightsLabel, input: "synthetic scene \(width)x\(height)",
             threads: engine.threads, kernels: KernelSelection.instructionSet,
-            packedHeight: packedHeight, packedWidth: packedWidth, runs: runs,
+            winogradF6x6: network.winograd.f6x6Layers.sorted(), packedHeight: packedHeight, packedWidth: packedWidth, runs: runs,
             gflop: flops / 1e9, forwardMedianSeconds: medians.forward, forwardSeconds: stages.map(\.forward),
             gflopPerSecond: flops / 1e9 / medians.forward,
             stagesMedianSeconds: medians, totalMedianSeconds: Self.median(stages.map(\.total)),
@@ -192,7 +194,7 @@ struct BenchCommand: ParsableCommand {
         let median = Self.median(seconds)
         return Report(
             model: name, weights: weightsLabel, input: path, threads: engine.threads, kernels: KernelSelection.instructionSet,
-            packedHeight: height, packedWidth: width, runs: runs,
+            winogradF6x6: network.winograd.f6x6Layers.sorted(), packedHeight: height, packedWidth: width, runs: runs,
             gflop: flops / 1e9, forwardMedianSeconds: median, forwardSeconds: seconds, gflopPerSecond: flops / 1e9 / median,
             stagesMedianSeconds: nil, totalMedianSeconds: nil, peakRSSMegabytes: PeakMemory.residentMegabytes(),
             layersMeanSeconds: layers.seconds.mapValues { $0 / Double(runs) }, layerOrder: layers.order)
@@ -216,6 +218,7 @@ struct BenchCommand: ParsableCommand {
         var lines = [
             "sid bench: \(r.model), weights \(r.weights)",
             "input \(r.input): packed \(r.packedWidth)x\(r.packedHeight), \(r.threads) threads, \(r.kernels) kernels, median of \(r.runs) runs",
+            "Winograd F(6x6) on: \(r.winogradF6x6.isEmpty ? "no layer (F(4x4) everywhere)" : r.winogradF6x6.joined(separator: ", "))",
             String(format: "forward   %7.3f s   %.0f GFLOP -> %.1f GFLOP/s", r.forwardMedianSeconds, r.gflop, r.gflopPerSecond),
         ]
         if let stages = r.stagesMedianSeconds, let total = r.totalMedianSeconds {

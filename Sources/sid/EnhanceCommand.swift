@@ -120,7 +120,7 @@ struct EnhanceCommand: ParsableCommand {
         let registry: ModelRegistry
         if syntheticWeights {
             FileHandle.standardError.write(Data("note: SYNTHETIC weights (--synthetic-weights): the images are meaningless\n".utf8))
-            registry = ModelRegistry(networks: [SIDModel.sony.rawValue: SyntheticWeights.model(SIDArchitecture(model: .sony))])
+            registry = ModelRegistry(networks: [SIDModel.sony.rawValue: SyntheticWeights.model(SIDArchitecture(model: .sony), winograd: engine.winograd)])
         } else {
             registry = try engine.makeRegistry()
         }

@@ -4,11 +4,14 @@ import SIDSamples
 import XCTest
 
 final class WinogradPlanTests: XCTestCase {
-    func testEnvironmentTextNamesTheF6x6Layers() {
-        XCTAssertEqual(WinogradPlan.parse("all"), .f6x6)
-        XCTAssertEqual(WinogradPlan.parse(" none\n"), .f4x4)
-        XCTAssertEqual(WinogradPlan.parse("conv1_2, conv9_2,conv10_1,bogus"), WinogradPlan(f6x6Layers: ["conv1_2", "conv9_2"]))
-        XCTAssertNil(WinogradPlan.parse(""))
+    func testTextNamesTheF6x6Layers() {
+        XCTAssertEqual(WinogradPlan(naming: "all"), .f6x6)
+        XCTAssertEqual(WinogradPlan(naming: "none"), .f4x4)
+        XCTAssertEqual(WinogradPlan(naming: "conv9_2,conv1_2"), WinogradPlan(f6x6Layers: ["conv1_2", "conv9_2"]))
+        // A layer that is not Winograd, a misspelling or an empty name is refused, not quietly dropped.
+        for text in ["", "conv1_1", "conv10_1", "conv2_1,bogus", "conv2_1,", " all"] {
+            XCTAssertNil(WinogradPlan(naming: text), text)
+        }
         XCTAssertEqual(WinogradPlan.winogradLayers.count, 17, "conv1_1 is direct, conv10_1 is 1x1")
     }
 

@@ -137,6 +137,35 @@ final class BenchCommandTests: XCTestCase {
         try sid.assertRefuses(["bench", "--kernels", "sse9"], mentioning: "--kernels must be one of avx512, avx2, portable")
     }
 
+    /// --winograd-f6x6 reaches the network built from synthetic weights and the one loaded from a file: the report
+    /// names the layers, and the output moves by F(6x6)'s rounding, no more.
+    func testWinogradOptionChoosesTheF6x6LayersAndRefusesOtherNames() throws {
+        XCTAssertEqual(try sid.run(["sample", "dark.dng", "--width", "96", "--height", "64"]).status, 0)
+        XCTAssertEqual(try sid.run(["pack", "dark.dng", "--ratio", "100", "-o", "packed.npy"]).status, 0)
+        XCTAssertEqual(try sid.run(["convert", Self.parityCheckpoint, "--output", "w8.safetensors"]).status, 0)
+        for weights in [[], ["--weights", "w8.safetensors"]] {
+            var outputs: [String: [Float]] = [:]
+            for (option, layers) in [(nil, WinogradPlan.standard.f6x6Layers.sorted()), ("none", []),
+                                     ("all", WinogradPlan.winogradLayers.sorted()), ("conv9_2,conv2_2", ["conv2_2", "conv9_2"])] {
+                let name = option ?? "standard"
+                let report = try json(try sid.run(["bench", "--input", "packed.npy", "--runs", "1", "--threads", "1",
+                                                   "--json", "--save-output", "\(name).npy"] + weights
+                                                  + (option.map { ["--winograd-f6x6", $0] } ?? [])))
+                XCTAssertEqual(report["winogradF6x6"] as? [String], layers, "\(name) \(weights)")
+                outputs[name] = try NPYArray(parsing: Data(contentsOf: URL(fileURLWithPath: path("\(name).npy")))).values
+            }
+            let none = try XCTUnwrap(outputs["none"]), all = try XCTUnwrap(outputs["all"])
+            let largest = zip(none, all).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertGreaterThan(largest, 0, "F(6x6) everywhere computed exactly what F(4x4) did: the option was not used")
+            XCTAssertLessThan(largest, 1e-3, "F(6x6) rounds differently, it does not compute something else")
+        }
+        let table = try sid.run(["bench", "--input", "packed.npy", "--runs", "1", "--threads", "1", "--winograd-f6x6", "none"])
+        XCTAssertTrue(table.stdout.contains("Winograd F(6x6) on: no layer"), table.stdout)
+        for bad in ["conv1_1", "conv2_1,bogus", ""] {
+            try sid.assertRefuses(["bench", "--winograd-f6x6", bad], mentioning: "--winograd-f6x6 takes all, none or")
+        }
+    }
+
     func testInputMistakesGiveAReadableErrorAndAFailingStatus() throws {
         try Data("not numpy".utf8).write(to: URL(fileURLWithPath: path("text.npy")))
         try NPYArray(shape: [1, 3, 32, 32], values: Array(repeating: 0, count: 3 * 32 * 32)).encoded()
