@@ -16,7 +16,7 @@
 # Environment: SID (a prebuilt sid binary; default: swift build -c release), PORT (default 18181),
 # SMALL_REQUESTS (40), SMALL_CONCURRENCY (2), FULL1_REQUESTS (3, one client), FULL_REQUESTS (4),
 # FULL_CONCURRENCY (2). Each phase starts with one unmeasured request per client, so first-use allocations
-# are not counted. The service's peak RSS (VmHWM) is printed at the end.
+# are not counted. The service's peak RSS (VmHWM) is printed after each phase.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -131,11 +131,16 @@ sys.exit(1 if failures else 0)
 PYTHON
 }
 
+# VmHWM only grows, so after full1 it is the peak with one full frame at a time, after full the peak with
+# frames queued and decoded ahead.
+peak() { echo "# sid serve peak RSS after $1: $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"; }
 status=0
 run_phase small "$work/small.dng" "$small_requests" "$small_concurrency" || status=1
+peak small
 run_phase full1 "$work/full.dng" "$full1_requests" 1 || status=1
+peak full1
 run_phase full "$work/full.dng" "$full_requests" "$full_concurrency" || status=1
-echo "# sid serve peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"
+peak full
 
 kill -TERM "$server_pid"
 if wait "$server_pid"; then server_pid=""; else echo "sid serve did not exit cleanly" >&2; status=1; fi
