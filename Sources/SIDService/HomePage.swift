@@ -16,6 +16,7 @@ enum HomePage {
       a { color: #9cf; }
       form { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-end; padding: 1rem; background: #1e1e1e; border-radius: .5rem; }
       label { display: flex; flex-direction: column; gap: .3rem; font-size: .9rem; color: #bbb; }
+      label[hidden] { display: none; }
       input, select, button { font: inherit; }
       button { padding: .45rem 1.4rem; cursor: pointer; }
       #status { min-height: 1.5em; color: #aaa; }
@@ -34,6 +35,7 @@ enum HomePage {
       <label>Ratio <input id="ratio" name="ratio" value="auto" size="7" title="a number greater than 0 and at most 1000, or auto"></label>
       <label>Bits <select id="bits" name="bits"><option>8</option><option>16</option></select></label>
       <label>Model <select id="model" name="model"></select></label>
+      <label id="key-label" hidden>API key <input type="password" id="key" autocomplete="off" size="20"></label>
       <button id="submit" type="submit">Enhance</button>
     </form>
     <p id="status" role="status"></p>
@@ -45,14 +47,35 @@ enum HomePage {
     const result = document.getElementById("result");
     const button = document.getElementById("submit");
     const models = document.getElementById("model");
+    const key = document.getElementById("key");
 
-    fetch("/v1/models").then(r => r.ok ? r.json() : null).then(doc => {
-      if (!doc) return;
-      for (const model of doc.models) {
-        const isDefault = model.name === doc.default;
-        models.add(new Option(model.name, model.name, isDefault, isDefault));
-      }
-    }).catch(() => {});
+    // The key field has no name, so it never goes into the form's body: it travels as X-API-Key, and is kept
+    // only by this page (no storage), shown once the service answers 401.
+    function keyHeaders() {
+      const value = key.value.trim();
+      return value ? { "X-API-Key": value } : {};
+    }
+
+    function loadModels() {
+      fetch("/v1/models", { headers: keyHeaders() }).then(r => {
+        if (r.status === 401) {
+          document.getElementById("key-label").hidden = false;
+          say(key.value.trim() ? "The service does not accept that API key." : "This service asks for an API key.", true);
+          return null;
+        }
+        return r.ok ? r.json() : null;
+      }).then(doc => {
+        if (!doc) return;
+        while (models.options.length) models.remove(0);
+        for (const model of doc.models) {
+          const isDefault = model.name === doc.default;
+          models.add(new Option(model.name, model.name, isDefault, isDefault));
+        }
+        if (key.value.trim()) say("", false);
+      }).catch(() => {});
+    }
+    loadModels();
+    key.addEventListener("change", loadModels);
 
     function say(text, isError) {
       status.textContent = text;
@@ -69,7 +92,7 @@ enum HomePage {
       button.disabled = true;
       say("Enhancing " + file.name + " (" + (file.size / 1e6).toFixed(1) + " MB)...", false);
       try {
-        const response = await fetch("/v1/enhance", { method: "POST", body: data });
+        const response = await fetch("/v1/enhance", { method: "POST", body: data, headers: keyHeaders() });
         if (!response.ok) {
           let detail = response.status + " " + response.statusText;
           try { detail = (await response.json()).detail || detail; } catch (ignored) {}

@@ -14,6 +14,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
@@ -23,6 +24,7 @@ def main() -> int:
     parser.add_argument("--raw", required=True, help="absolute path of the raw file to upload")
     parser.add_argument("--ratio", default="100")
     parser.add_argument("--model", help="pick this model instead of the page's default")
+    parser.add_argument("--api-key", help="type this key once the page asks for one (a service with --api-keys-file)")
     parser.add_argument("--screenshot", required=True, help="where to write the PNG screenshot")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the result")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
@@ -40,6 +42,12 @@ def main() -> int:
         driver.set_page_load_timeout(args.timeout)
         driver.get(args.url)
         wait = WebDriverWait(driver, args.timeout, poll_frequency=0.1)
+        if args.api_key:
+            # The field shows once /v1/models has answered 401; the models load when the key is entered.
+            wait.until(lambda d: d.find_element(By.ID, "key").is_displayed())
+            key = driver.find_element(By.ID, "key")
+            key.send_keys(args.api_key)
+            key.send_keys(Keys.TAB)
         # The model list comes from /v1/models once the page has loaded.
         wait.until(lambda d: len(Select(d.find_element(By.ID, "model")).options) > 0)
         if args.model:
