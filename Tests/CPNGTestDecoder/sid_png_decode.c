@@ -1,4 +1,5 @@
 #include "sid_png_decode.h"
+#include "sid_png_failure.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -12,34 +13,6 @@
 /// Largest chunk other than IDAT the decoder reads, before or after decompression; no text, profile or metadata
 /// chunk of a real PNG comes near it.
 #define SID_PNG_MAX_CHUNK_BYTES (8 * 1024 * 1024)
-
-// Shared by the error callback and the function that owns the setjmp: the callback records why
-// libpng gave up, then jumps back to that function's setjmp.
-typedef struct sid_png_failure {
-    sid_png_status status;
-    char *message;
-} sid_png_failure;
-
-static void sid_png_set_message(char *message, const char *text) {
-    if (message == NULL) return;
-    strncpy(message, text != NULL ? text : "unknown libpng error", SID_PNG_MESSAGE_CAPACITY - 1);
-    message[SID_PNG_MESSAGE_CAPACITY - 1] = '\0';
-}
-
-static void sid_png_on_error(png_structp png, png_const_charp text) {
-    sid_png_failure *failure = (sid_png_failure *)png_get_error_ptr(png);
-    if (failure != NULL) {
-        if (failure->status == SID_PNG_OK) failure->status = SID_PNG_LIBPNG_ERROR;
-        sid_png_set_message(failure->message, text);
-    }
-    png_longjmp(png, 1);
-}
-
-static void sid_png_on_warning(png_structp png, png_const_charp text) {
-    // Warnings (e.g. a CRC on an ancillary chunk) do not stop decoding; they are not worth a channel back.
-    (void)png;
-    (void)text;
-}
 
 static int sid_png_host_is_little_endian(void) {
     const uint16_t probe = 1;
