@@ -11,11 +11,15 @@ final class ExposureRatioTests: XCTestCase {
         XCTAssertEqual(try ExposureRatio.parse("1000"), .fixed(1000))
         XCTAssertEqual(try ExposureRatio.parse("1e2"), .fixed(100))
         XCTAssertEqual(try ExposureRatio.parse("0.001"), .fixed(0.001))
+        // Greater than 0 as the API says, even below the smallest Float (which it then becomes, never 0).
+        XCTAssertEqual(try ExposureRatio.parse("1e-50"), .fixed(.leastNonzeroMagnitude))
+        XCTAssertEqual(try ExposureRatio.parse("1e-45"), .fixed(.leastNonzeroMagnitude))
     }
 
     func testRejectsEverythingElseNamingTheRange() {
-        for text in ["0", "-1", "-0", "1000.5", "1001", "nan", "NaN", "inf", "-inf", "infinity", "1e400", "1e-50", "",
-                     " ", "abc", "100x", "auto2", "1,5"] {
+        // 1000.00001 and 1000.0000000001 are 1000 once rounded to Float: the range is checked before that.
+        for text in ["0", "-1", "-0", "1000.5", "1001", "1000.00001", "1000.0000000001", "nan", "NaN", "inf", "-inf",
+                     "infinity", "1e400", "1e-400", "", " ", "abc", "100x", "auto2", "1,5"] {
             XCTAssertThrowsError(try ExposureRatio.parse(text), "\"\(text)\"") { error in
                 XCTAssertEqual(error as? ExposureRatioError, .invalid(text))
                 XCTAssertTrue("\(error)".contains("greater than 0 and at most 1000"), "\(error)")

@@ -19,9 +19,11 @@ public enum ExposureRatio: Equatable, Sendable {
         // Decimal only: Double("0x10") is 16, which nobody typing a ratio means.
         guard trimmed.allSatisfy({ "0123456789.eE+-".contains($0) }), let number = Double(trimmed), number.isFinite
         else { throw ExposureRatioError.invalid(text) }
-        let ratio = Float(number)
-        guard ratio > 0, ratio <= maximum else { throw ExposureRatioError.invalid(text) }
-        return .fixed(ratio)
+        // The range is checked on the number as written: rounded to Float first, 1000.00001 would pass as 1000
+        // (Schemathesis found it). A positive ratio too small for a Float keeps the smallest one, which gives the
+        // same black image; the X-SID-Ratio header says what was applied.
+        guard number > 0, number <= Double(maximum) else { throw ExposureRatioError.invalid(text) }
+        return .fixed(max(Float(number), .leastNonzeroMagnitude))
     }
 
     /// The `auto` rule: `clamp(0.1 / mean, 1, 300)`, bringing the mean normalised level to about 0.1 and never
