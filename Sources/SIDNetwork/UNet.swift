@@ -16,6 +16,15 @@ public final class UNet: @unchecked Sendable {
 
         /// Output rows of one tile, hence the granularity of the layer's units (`StreamGraph.Layer.unitRows`).
         var tileRows: Int { self == .f6x6 ? 6 : 4 }
+
+        /// The C kernel of a Winograd algorithm; nil for `direct`.
+        var winograd: WinogradKernel? {
+            switch self {
+            case .direct: return nil
+            case .f4x4: return .f4x4
+            case .f6x6: return .f6x6
+            }
+        }
     }
 
     /// A 3x3 convolution (padding 1, bias, LeakyReLU) with its filters laid out once at load for its
@@ -28,8 +37,6 @@ public final class UNet: @unchecked Sendable {
         let algorithm: Algorithm
         let filters: [Float]
         let bias: [Float]
-
-        var direct: Bool { algorithm == .direct }
     }
 
     /// A 1x1 convolution (conv10, no activation): `weights` is [cin][cout rounded up to 16].
@@ -84,26 +91,22 @@ public final class UNet: @unchecked Sendable {
         func convolution(_ name: String, _ cin: Int, _ cout: Int, direct: Bool = false) throws -> Convolution {
             let weights = try load("\(name).weight")
             let algorithm: Algorithm = direct ? .direct : winograd.f6x6Layers.contains(name) ? .f6x6 : .f4x4
-            let count: Int
-            switch algorithm {
-            case .direct: count = sid_direct_conv3x3_filter_floats(Int32(cin), Int32(cout))
-            case .f4x4: count = sid_winograd_f4x4_3x3_filter_floats(Int32(cin), Int32(cout))
-            case .f6x6: count = sid_winograd_f6x6_3x3_filter_floats(Int32(cin), Int32(cout))
-            }
+            let kernel = algorithm.winograd
+            let count = kernel?.filterFloats(Int32(cin), Int32(cout))
+                ?? sid_direct_conv3x3_filter_floats(Int32(cin), Int32(cout))
             var filters = [Float](repeating: 0, count: count)
             weights.withUnsafeBufferPointer { w in
                 filters.withUnsafeMutableBufferPointer { filters in
-                    if direct {
+                    guard let kernel else {
                         sid_direct_conv3x3_filters(w.baseAddress, Int32(cin), Int32(cout), filters.baseAddress)
                         return
                     }
                     // Scalar double arithmetic over 7.8 M weights is most of a model's load time: spread the
                     // input channels over the process's threads.
                     let chunks = min(cin, Self.filterTransformChunks)
-                    let transform = algorithm == .f6x6 ? sid_winograd_f6x6_3x3_filters : sid_winograd_f4x4_3x3_filters
                     ComputePool.concurrently(chunks) { chunk in
-                        transform(w.baseAddress, Int32(cin), Int32(cout), Int32(cin * chunk / chunks),
-                                  Int32(cin * (chunk + 1) / chunks), filters.baseAddress)
+                        kernel.transformFilters(w.baseAddress, Int32(cin), Int32(cout), Int32(cin * chunk / chunks),
+                                                Int32(cin * (chunk + 1) / chunks), filters.baseAddress)
                     }
                 }
             }

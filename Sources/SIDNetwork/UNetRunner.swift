@@ -51,11 +51,10 @@ public final class UNetRunner {
             let c = architecture.channels(level: level)
             let share = ((c + threads - 1) / max(1, threads) + 31) / 32 * 32
             let cin = Int32(architecture.channels(level: 5))
-            for conv in convs where conv.outChannels == c && !conv.direct {
+            for conv in convs where conv.outChannels == c {
+                guard let kernel = conv.algorithm.winograd else { continue }
                 let tiles = Int32(Self.wideUnitTiles(conv.algorithm) >> (level - 4))
-                let floats = conv.algorithm == .f6x6 ? sid_winograd_f6x6_3x3_scratch_floats(cin, Int32(share), tiles)
-                                                     : sid_winograd_f4x4_3x3_scratch_floats(cin, Int32(share), tiles)
-                scratch = max(scratch, floats)
+                scratch = max(scratch, kernel.scratchFloats(cin, Int32(share), tiles))
             }
         }
         self.pool = ComputePool(threads: threads, scratchFloats: scratch)
@@ -249,10 +248,11 @@ public final class UNetRunner {
                         out_channels: Int32(conv.outChannels), width: Int32(output.width), tile_rows: Int32(tileRows),
                         filters: filters.baseAddress, bias: bias.baseAddress)
                     withUnsafePointer(to: &arguments) { arguments in
-                        if conv.direct {
-                            convolveDirectly(arguments, rows: rows.count, width: output.width)
+                        if let kernel = conv.algorithm.winograd {
+                            convolveByWinograd(arguments, conv, kernel,
+                                               tiles: tileRows * ((output.width + tileHeight - 1) / tileHeight))
                         } else {
-                            convolveByWinograd(arguments, conv, tiles: tileRows * ((output.width + tileHeight - 1) / tileHeight))
+                            convolveDirectly(arguments, rows: rows.count, width: output.width)
                         }
                     }
                 }
@@ -304,7 +304,8 @@ public final class UNetRunner {
         }
     }
 
-    private func convolveByWinograd(_ arguments: UnsafePointer<sid_conv3x3>, _ conv: UNet.Convolution, tiles: Int) {
+    private func convolveByWinograd(_ arguments: UnsafePointer<sid_conv3x3>, _ conv: UNet.Convolution,
+                                    _ kernel: WinogradKernel, tiles: Int) {
         // Narrow convs split the unit's tiles over the threads, in chunks whose transforms stay in L2.
         // Wide ones (levels 4-5) have filters of 10-38 MB that no cache keeps between units: there
         // each thread takes every tile and a share of the output channels, so the filters are read
@@ -314,9 +315,7 @@ public final class UNetRunner {
         let panels = (conv.outChannels + 31) / 32, shares = splitChannels ? pool.threads : 1
         let partChannels = 32 * ((panels + shares - 1) / shares)
         let parts = (conv.outChannels + partChannels - 1) / partChannels
-        let f6x6 = conv.algorithm == .f6x6
-        let perTile = (f6x6 ? sid_winograd_f6x6_3x3_scratch_floats : sid_winograd_f4x4_3x3_scratch_floats)(
-            Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
+        let perTile = kernel.scratchFloats(Int32(conv.inChannels), Int32(min(partChannels, conv.outChannels)), 1)
         let chunk: Int
         if splitChannels {
             chunk = max(1, min(tiles, pool.scratchCount / perTile))
@@ -333,11 +332,7 @@ public final class UNetRunner {
             let firstChannel = (index % parts) * partChannels
             let count = Int32(min(chunk, tiles - first))
             let outputs = Int32(min(partChannels, conv.outChannels - firstChannel))
-            if f6x6 {
-                sid_winograd_f6x6_3x3(arguments, Int32(first), count, Int32(firstChannel), outputs, pool.scratch[thread])
-            } else {
-                sid_winograd_f4x4_3x3(arguments, Int32(first), count, Int32(firstChannel), outputs, pool.scratch[thread])
-            }
+            kernel.convolve(arguments, Int32(first), count, Int32(firstChannel), outputs, pool.scratch[thread])
         }
     }
 
