@@ -139,7 +139,7 @@ public final class Enhancer {
         }
         var timings = decoded.timings
         let options = decoded.options
-        let streamed = options.format == .png
+        let streamed = encodesWhileRendering(decoded)
             ? PNGStreaming(encoder: encoder) { [options] model, ratio in
                 Self.pngMetadata(model: model, ratio: ratio, metadata: decoded.metadata, options: options,
                                  orientation: orientation)
@@ -171,7 +171,7 @@ public final class Enhancer {
     }
 
     /// A PNG made while the network runs: `forward` hands the output rows to a `PNGRowEncoder` as they become
-    /// final and leaves the finished file here. The baseline's image exists whole at once, so it leaves none.
+    /// final and leaves the finished file here.
     private final class PNGStreaming {
         let encoder: PNGEncoder
         let metadata: (_ model: String, _ ratio: Float) -> (text: [(String, String)], exif: [UInt8])
