@@ -25,6 +25,16 @@ final class EnhanceServiceSchedulingTests: XCTestCase {
         ["--data-binary", "@\(path)", "-H", "Content-Type: application/octet-stream", "\(harness.baseURL)/v1/enhance?\(query)"]
     }
 
+    /// Sends a whole upload on a socket of its own and leaves it open, for a test that closes it while the job waits.
+    private func uploadOnARawSocket(_ path: String, _ harness: ServiceHarness, requestID: String? = nil) throws -> TestSocket {
+        let body = SampleRaws.data(path)
+        let socket = try TestSocket(port: harness.port)
+        try socket.send("POST /v1/enhance?ratio=100 HTTP/1.1\r\nHost: x\r\n"
+            + (requestID.map { "X-Request-Id: \($0)\r\n" } ?? "") + "Content-Length: \(body.count)\r\n\r\n")
+        try socket.send(body)
+        return socket
+    }
+
     private func waitUntilRunning(_ harness: ServiceHarness) {
         XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_workers_busy") == 1 }, "the slow job never started")
     }
@@ -85,10 +95,7 @@ final class EnhanceServiceSchedulingTests: XCTestCase {
         let running = background(upload(SampleRaws.large, harness))
         waitUntilRunning(harness)
 
-        let body = SampleRaws.data(SampleRaws.small)
-        let leaving = try TestSocket(port: harness.port)
-        try leaving.send("POST /v1/enhance?ratio=100 HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
-        try leaving.send(body)
+        let leaving = try uploadOnARawSocket(SampleRaws.small, harness)
         XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_jobs_decoded_ahead_total") == 1 })
         leaving.close()
         XCTAssertTrue(ServiceHarness.eventually {
@@ -105,11 +112,7 @@ final class EnhanceServiceSchedulingTests: XCTestCase {
         let running = background(upload(SampleRaws.large, harness))
         waitUntilRunning(harness)
 
-        let body = SampleRaws.data(SampleRaws.small)
-        let leaving = try TestSocket(port: harness.port)
-        try leaving.send("POST /v1/enhance?ratio=100 HTTP/1.1\r\nHost: x\r\nX-Request-Id: leaver\r\n"
-            + "Content-Length: \(body.count)\r\n\r\n")
-        try leaving.send(body)
+        let leaving = try uploadOnARawSocket(SampleRaws.small, harness, requestID: "leaver")
         XCTAssertTrue(ServiceHarness.eventually { harness.metric("sid_queue_depth") == 1 })
         leaving.close()
 
