@@ -24,7 +24,6 @@ struct sid_png_idat {
     sid_png_stripe *stripes;
     atomic_int failed;
 };
-typedef struct sid_png_idat sid_idat_job;
 
 static unsigned char sid_paeth(int left, int above, int upper_left) {
     const int estimate = left + above - upper_left;
@@ -34,7 +33,7 @@ static unsigned char sid_paeth(int left, int above, int upper_left) {
 }
 
 /// Row `y` as PNG stores it (16-bit samples big-endian) into `out`; a row above the image is zeros.
-static void sid_row_bytes(const sid_idat_job *job, int64_t y, unsigned char *out) {
+static void sid_row_bytes(const sid_png_idat *job, int64_t y, unsigned char *out) {
     if (y < 0) {
         memset(out, 0, job->row_bytes);
         return;
@@ -77,7 +76,7 @@ static uint64_t sid_filtered_cost(const unsigned char *filtered, size_t length) 
     return sum;
 }
 
-static int sid_deflate_stripe(sid_idat_job *job, uint32_t index) {
+static int sid_deflate_stripe(sid_png_idat *job, uint32_t index) {
     sid_png_stripe *stripe = &job->stripes[index];
     const uint32_t first = index * SID_PNG_STRIPE_ROWS;
     const uint32_t end = first + SID_PNG_STRIPE_ROWS < job->height ? first + SID_PNG_STRIPE_ROWS : job->height;
@@ -144,7 +143,7 @@ static int sid_deflate_stripe(sid_idat_job *job, uint32_t index) {
 
 /// One stripe: the unit of work the caller's threads share (see sid_png_parallel_for).
 static void sid_idat_stripe(void *context, uint32_t index) {
-    sid_idat_job *job = (sid_idat_job *)context;
+    sid_png_idat *job = (sid_png_idat *)context;
     if (atomic_load(&job->failed)) return;
     if (!sid_deflate_stripe(job, index)) atomic_store(&job->failed, 1);
 }
